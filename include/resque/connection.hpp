@@ -1,0 +1,154 @@
+#pragma once
+/// @file connection.hpp
+/// A thin RAII layer over hiredis: Reply, Connection (one redisContext), Script (EVALSHA with
+/// NOSCRIPT fallback) and ConnectionPool (for code shared between threads).
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "resque/options.hpp"
+
+struct redisReply;
+struct redisContext;
+
+namespace resque {
+
+/// One Redis reply. Owns its redisReply (freed on destruction); element() gives non-owning views.
+/// Thread-safety: none needed (a value owned by one thread).
+class Reply {
+ public:
+  enum class Type { String, Array, Integer, Nil, Status, Error, Other };
+
+  Reply() = default;
+  /// Takes ownership of `r` (may be null: a Nil reply).
+  explicit Reply(redisReply* r);
+
+  Type type() const;
+  bool is_nil() const { return type() == Type::Nil; }
+  bool is_error() const { return type() == Type::Error; }
+  /// Bytes of a String, Status or Error reply; throws ProtocolError otherwise.
+  std::string_view str() const;
+  std::string string() const { return std::string(str()); }
+  /// Bulk string or nil.
+  std::optional<std::string> opt_string() const;
+  /// Integer reply (a String holding a decimal integer is accepted too).
+  long long integer() const;
+  std::size_t size() const;
+  /// Non-owning view of element i of an Array reply.
+  Reply element(std::size_t i) const;
+  /// Array of bulk strings (nils become empty strings).
+  std::vector<std::string> strings() const;
+
+ private:
+  Reply(const redisReply* view, std::shared_ptr<redisReply> owner);
+  std::shared_ptr<redisReply> owner_;
+  const redisReply* r_ = nullptr;
+};
+
+/// A Lua script run with EVALSHA, re-sent with EVAL when the server answers NOSCRIPT (after
+/// SCRIPT FLUSH or a restart). Thread-safety: immutable after construction; share freely.
+class Script {
+ public:
+  explicit Script(std::string source);
+  const std::string& source() const { return source_; }
+  const std::string& sha1() const { return sha1_; }
+
+ private:
+  std::string source_;
+  std::string sha1_;
+};
+
+/// One connection to Redis (one redisContext). Commands are argv-style and binary-safe.
+/// After an I/O error the context is dropped; the next command reconnects with bounded
+/// exponential backoff. A command interrupted by a broken connection is reported with
+/// ConnectionError and never retried silently, since the server may have executed it.
+/// Thread-safety: not thread-safe; use one Connection per thread or a ConnectionPool.
+class Connection {
+ public:
+  explicit Connection(ConnectionOptions options);
+  ~Connection();
+  Connection(Connection&&) noexcept;
+  Connection& operator=(Connection&&) noexcept;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  const ConnectionOptions& options() const { return options_; }
+
+  /// Connects now if not connected (with backoff). Throws ConnectionError on failure.
+  void ensure_connected();
+  bool connected() const { return ctx_ != nullptr; }
+  /// Drops the connection; the next command reconnects.
+  void disconnect();
+
+  /// Sends one command and waits for its reply. Error replies throw ReplyError.
+  Reply command(const std::vector<std::string_view>& argv);
+  Reply command(std::initializer_list<std::string_view> argv) {
+    return command(std::vector<std::string_view>(argv));
+  }
+  /// Like command() but returns error replies instead of throwing.
+  Reply command_raw(const std::vector<std::string_view>& argv);
+  /// Sends all commands in one write and reads all replies (one round trip). Error replies are
+  /// returned, not thrown, so the caller can see which command failed.
+  std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands);
+  /// Runs a script by EVALSHA, falling back to EVAL on NOSCRIPT. Errors throw ReplyError.
+  Reply eval(const Script& script, const std::vector<std::string_view>& keys,
+             const std::vector<std::string_view>& args);
+  /// Sets the reply timeout for the following commands (zero: wait forever).
+  void set_command_timeout(std::chrono::milliseconds timeout);
+
+ private:
+  void connect_once();
+  Reply read_reply(const char* what);
+  [[noreturn]] void fail_io(const std::string& what);
+
+  ConnectionOptions options_;
+  redisContext* ctx_ = nullptr;
+  std::chrono::milliseconds current_timeout_{0};
+};
+
+/// A small pool of Connections for code shared between threads (Queue uses one). Connections
+/// are created lazily outside the lock; a broken one is reconnected by its next user.
+/// Thread-safety: thread-safe.
+class ConnectionPool {
+ public:
+  /// `size`: most connections open at once. Default 4.
+  explicit ConnectionPool(ConnectionOptions options, std::size_t size = 4);
+  ~ConnectionPool();
+
+  /// RAII lease: returns the connection to the pool on destruction.
+  class Lease {
+   public:
+    Lease(ConnectionPool* pool, std::unique_ptr<Connection> c) : pool_(pool), c_(std::move(c)) {}
+    Lease(Lease&&) noexcept = default;
+    Lease& operator=(Lease&&) noexcept = default;
+    ~Lease();
+    Connection& operator*() const { return *c_; }
+    Connection* operator->() const { return c_.get(); }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<Connection> c_;
+  };
+
+  /// Borrows a connection, waiting when all are in use.
+  Lease acquire();
+  const ConnectionOptions& options() const { return options_; }
+
+ private:
+  void release(std::unique_ptr<Connection> c);
+  ConnectionOptions options_;
+  std::size_t size_;
+  std::size_t created_ = 0;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+}  // namespace resque

@@ -1,0 +1,133 @@
+#include "resque/options.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cstdlib>
+
+#include "resque/error.hpp"
+
+namespace resque {
+
+std::string ConnectionOptions::describe() const {
+  if (!unix_socket.empty()) return "unix:" + unix_socket;
+  return fmt::format("{}:{}", host, port);
+}
+
+namespace {
+
+[[noreturn]] void bad_url(const std::string& url, const std::string& why) {
+  throw ConfigError(fmt::format("invalid Redis URL '{}': {}", url, why));
+}
+
+std::string percent_decode(const std::string& url, const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
+      bad_url(url, "bad percent-escape in credentials");
+    out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+    i += 2;
+  }
+  return out;
+}
+
+int parse_int(const std::string& url, const std::string& s, const char* what, int lo, int hi) {
+  if (s.empty() || s.size() > 9) bad_url(url, fmt::format("{} '{}' is not a number", what, s));
+  for (char c : s)
+    if (!std::isdigit(static_cast<unsigned char>(c)))
+      bad_url(url, fmt::format("{} '{}' is not a number", what, s));
+  int v = std::stoi(s);
+  if (v < lo || v > hi) bad_url(url, fmt::format("{} {} is out of range {}..{}", what, v, lo, hi));
+  return v;
+}
+
+bool tls_available() {
+#ifdef RESQUE_HAVE_HIREDIS_SSL
+  return true;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+ConnectionOptions parse_redis_url(const std::string& url) {
+  ConnectionOptions o;
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos)
+    bad_url(url, "expected redis://, rediss:// or unix:// at the start");
+  std::string scheme = url.substr(0, scheme_end);
+  std::string rest = url.substr(scheme_end + 3);
+
+  if (scheme == "unix") {
+    std::string query;
+    if (auto q = rest.find('?'); q != std::string::npos) {
+      query = rest.substr(q + 1);
+      rest = rest.substr(0, q);
+    }
+    if (rest.empty() || rest[0] != '/') bad_url(url, "unix:// needs an absolute socket path");
+    o.unix_socket = rest;
+    if (!query.empty()) {
+      if (query.rfind("db=", 0) != 0) bad_url(url, "the only query parameter supported is db=N");
+      o.db = parse_int(url, query.substr(3), "database", 0, 1 << 20);
+    }
+    return o;
+  }
+  if (scheme == "rediss") {
+    if (!tls_available())
+      bad_url(url,
+              "rediss:// (TLS) needs a hiredis built with SSL support (libhiredis_ssl), "
+              "which this build did not find");
+    o.tls = true;
+  } else if (scheme != "redis") {
+    bad_url(url, fmt::format("unknown scheme '{}' (use redis://, rediss:// or unix://)", scheme));
+  }
+
+  std::string path;
+  if (auto slash = rest.find('/'); slash != std::string::npos) {
+    path = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+  }
+  if (auto at = rest.rfind('@'); at != std::string::npos) {
+    std::string cred = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    if (auto colon = cred.find(':'); colon != std::string::npos) {
+      o.username = percent_decode(url, cred.substr(0, colon));
+      o.password = percent_decode(url, cred.substr(colon + 1));
+    } else {
+      // redis://secret@host is the common shorthand for a password without a user.
+      o.password = percent_decode(url, cred);
+    }
+  }
+  if (!rest.empty() && rest[0] == '[') {  // [::1]:6379
+    auto close = rest.find(']');
+    if (close == std::string::npos) bad_url(url, "unterminated IPv6 address");
+    o.host = rest.substr(1, close - 1);
+    rest = rest.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest[0] != ':') bad_url(url, "expected ':' after the IPv6 address");
+      o.port = parse_int(url, rest.substr(1), "port", 1, 65535);
+    }
+  } else {
+    auto colon = rest.find(':');
+    o.host = rest.substr(0, colon);
+    if (colon != std::string::npos)
+      o.port = parse_int(url, rest.substr(colon + 1), "port", 1, 65535);
+  }
+  if (o.host.empty()) bad_url(url, "missing host");
+  if (!path.empty()) o.db = parse_int(url, path, "database", 0, 1 << 20);
+  return o;
+}
+
+ConnectionOptions options_from_env() {
+  const char* url = std::getenv("REDIS_URL");
+  if (url == nullptr || *url == '\0') return ConnectionOptions{};
+  return parse_redis_url(url);
+}
+
+}  // namespace resque

@@ -1,0 +1,349 @@
+#include "resque/connection.hpp"
+
+#include <fmt/format.h>
+#include <hiredis/hiredis.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "redis/sha1.hpp"
+#include "resque/error.hpp"
+
+namespace resque {
+
+// ---------------------------------------------------------------- Reply
+
+namespace {
+struct ReplyDeleter {
+  void operator()(redisReply* r) const {
+    if (r != nullptr) freeReplyObject(r);
+  }
+};
+}  // namespace
+
+Reply::Reply(redisReply* r) : owner_(r, ReplyDeleter{}), r_(r) {}
+Reply::Reply(const redisReply* view, std::shared_ptr<redisReply> owner)
+    : owner_(std::move(owner)), r_(view) {}
+
+Reply::Type Reply::type() const {
+  if (r_ == nullptr) return Type::Nil;
+  switch (r_->type) {
+    case REDIS_REPLY_STRING: return Type::String;
+    case REDIS_REPLY_ARRAY: return Type::Array;
+    case REDIS_REPLY_INTEGER: return Type::Integer;
+    case REDIS_REPLY_NIL: return Type::Nil;
+    case REDIS_REPLY_STATUS: return Type::Status;
+    case REDIS_REPLY_ERROR: return Type::Error;
+    default: return Type::Other;
+  }
+}
+
+std::string_view Reply::str() const {
+  auto t = type();
+  if (t != Type::String && t != Type::Status && t != Type::Error)
+    throw ProtocolError(fmt::format("expected a string reply, got type {}", static_cast<int>(t)));
+  return {r_->str, static_cast<std::size_t>(r_->len)};
+}
+
+std::optional<std::string> Reply::opt_string() const {
+  if (is_nil()) return std::nullopt;
+  return std::string(str());
+}
+
+long long Reply::integer() const {
+  auto t = type();
+  if (t == Type::Integer) return r_->integer;
+  if (t == Type::String) {
+    try {
+      std::size_t pos = 0;
+      std::string s(str());
+      long long v = std::stoll(s, &pos);
+      if (pos == s.size()) return v;
+    } catch (const std::exception&) {
+    }
+  }
+  if (t == Type::Nil) return 0;
+  throw ProtocolError(fmt::format("expected an integer reply, got type {}", static_cast<int>(t)));
+}
+
+std::size_t Reply::size() const {
+  if (type() == Type::Nil) return 0;
+  if (type() != Type::Array) throw ProtocolError("expected an array reply");
+  return r_->elements;
+}
+
+Reply Reply::element(std::size_t i) const {
+  if (i >= size()) throw ProtocolError("array reply index out of range");
+  return Reply(r_->element[i], owner_);
+}
+
+std::vector<std::string> Reply::strings() const {
+  std::vector<std::string> out;
+  const std::size_t n = size();
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const redisReply* e = r_->element[i];
+    if (e->type == REDIS_REPLY_STRING || e->type == REDIS_REPLY_STATUS)
+      out.emplace_back(e->str, static_cast<std::size_t>(e->len));
+    else if (e->type == REDIS_REPLY_INTEGER)
+      out.push_back(std::to_string(e->integer));
+    else
+      out.emplace_back();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- Script
+
+Script::Script(std::string source) : source_(std::move(source)), sha1_(detail::sha1_hex(source_)) {}
+
+// ---------------------------------------------------------------- Connection
+
+namespace {
+timeval to_timeval(std::chrono::milliseconds ms) {
+  timeval tv{};
+  tv.tv_sec = static_cast<decltype(tv.tv_sec)>(ms.count() / 1000);
+  tv.tv_usec = static_cast<decltype(tv.tv_usec)>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+bool is_timeout(const redisContext* c) {
+#ifdef REDIS_ERR_TIMEOUT
+  if (c->err == REDIS_ERR_TIMEOUT) return true;
+#endif
+  if (c->err != REDIS_ERR_IO) return false;
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == ETIMEDOUT ||
+         std::strstr(c->errstr, "timed out") != nullptr ||
+         std::strstr(c->errstr, "temporarily unavailable") != nullptr;
+}
+}  // namespace
+
+Connection::Connection(ConnectionOptions options) : options_(std::move(options)) {}
+
+Connection::~Connection() {
+  disconnect();
+}
+
+Connection::Connection(Connection&& o) noexcept
+    : options_(std::move(o.options_)), ctx_(o.ctx_), current_timeout_(o.current_timeout_) {
+  o.ctx_ = nullptr;
+}
+
+Connection& Connection::operator=(Connection&& o) noexcept {
+  if (this != &o) {
+    disconnect();
+    options_ = std::move(o.options_);
+    ctx_ = o.ctx_;
+    current_timeout_ = o.current_timeout_;
+    o.ctx_ = nullptr;
+  }
+  return *this;
+}
+
+void Connection::disconnect() {
+  if (ctx_ != nullptr) {
+    redisFree(ctx_);
+    ctx_ = nullptr;
+  }
+}
+
+void Connection::connect_once() {
+  if (options_.tls)
+    throw ConfigError(fmt::format("connecting to {}: TLS needs a hiredis built with SSL support",
+                                  options_.describe()));
+  const timeval ctv = to_timeval(options_.connect_timeout);
+  redisContext* c = options_.unix_socket.empty()
+                        ? redisConnectWithTimeout(options_.host.c_str(), options_.port, ctv)
+                        : redisConnectUnixWithTimeout(options_.unix_socket.c_str(), ctv);
+  if (c == nullptr)
+    throw ConnectionError(fmt::format("connecting to {}: out of memory", options_.describe()));
+  if (c->err != 0) {
+    std::string msg = fmt::format("connecting to {}: {}", options_.describe(), c->errstr);
+    const bool timeout = is_timeout(c);
+    redisFree(c);
+    if (timeout) throw TimeoutError(msg);
+    throw ConnectionError(msg);
+  }
+  ctx_ = c;
+  current_timeout_ = options_.command_timeout;
+  if (current_timeout_.count() > 0) redisSetTimeout(ctx_, to_timeval(current_timeout_));
+  if (options_.keepalive && options_.unix_socket.empty()) redisEnableKeepAlive(ctx_);
+  try {
+    if (!options_.password.empty()) {
+      Reply r = options_.username.empty()
+                    ? command_raw({"AUTH", options_.password})
+                    : command_raw({"AUTH", options_.username, options_.password});
+      if (r.is_error())
+        throw ReplyError(fmt::format("authenticating to {}{}: {}", options_.describe(),
+                                     options_.username.empty() ? "" : " as " + options_.username,
+                                     r.str()));
+    }
+    if (options_.db != 0) {
+      const std::string db = std::to_string(options_.db);
+      Reply r = command_raw({"SELECT", db});
+      if (r.is_error())
+        throw ReplyError(fmt::format("selecting database {} on {}: {}", options_.db,
+                                     options_.describe(), r.str()));
+    }
+  } catch (...) {
+    disconnect();
+    throw;
+  }
+}
+
+void Connection::ensure_connected() {
+  if (ctx_ != nullptr) {
+    // A connection the server closed while we were idle (CLIENT KILL, restart, idle timeout)
+    // shows as readable with EOF. Nothing has been sent yet, so reconnecting is safe here.
+    pollfd p{ctx_->fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) > 0) {
+      char b;
+      ssize_t n = ::recv(ctx_->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) disconnect();
+    }
+    if (ctx_ != nullptr) return;
+  }
+  auto delay = options_.reconnect_backoff_min;
+  const int attempts = std::max(1, options_.reconnect_attempts);
+  for (int i = 1;; ++i) {
+    try {
+      connect_once();
+      return;
+    } catch (const ConnectionError&) {
+      if (i >= attempts) throw;
+    }
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, options_.reconnect_backoff_max);
+  }
+}
+
+void Connection::fail_io(const std::string& what) {
+  std::string msg = fmt::format("{} on {}: {}", what, options_.describe(),
+                                ctx_ != nullptr ? ctx_->errstr : "not connected");
+  const bool timeout = ctx_ != nullptr && is_timeout(ctx_);
+  // The context is unusable after an I/O error (hiredis keeps the error sticky); drop it so
+  // the next command reconnects.
+  disconnect();
+  if (timeout) throw TimeoutError(msg);
+  throw ConnectionError(msg);
+}
+
+Reply Connection::read_reply(const char* what) {
+  void* raw = nullptr;
+  if (redisGetReply(ctx_, &raw) != REDIS_OK) fail_io(what);
+  return Reply(static_cast<redisReply*>(raw));
+}
+
+Reply Connection::command_raw(const std::vector<std::string_view>& argv) {
+  ensure_connected();
+  std::vector<const char*> ptrs;
+  std::vector<std::size_t> lens;
+  ptrs.reserve(argv.size());
+  lens.reserve(argv.size());
+  for (auto a : argv) {
+    ptrs.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), ptrs.data(), lens.data()) !=
+      REDIS_OK)
+    fail_io(fmt::format("sending {}", argv.empty() ? "" : std::string(argv[0])).c_str());
+  return read_reply(argv.empty() ? "command" : "reading reply");
+}
+
+Reply Connection::command(const std::vector<std::string_view>& argv) {
+  Reply r = command_raw(argv);
+  if (r.is_error())
+    throw ReplyError(fmt::format("{} on {}: {}", argv.empty() ? "" : std::string(argv[0]),
+                                 options_.describe(), r.str()));
+  return r;
+}
+
+std::vector<Reply> Connection::pipeline(const std::vector<std::vector<std::string>>& commands) {
+  ensure_connected();
+  std::vector<const char*> ptrs;
+  std::vector<std::size_t> lens;
+  for (const auto& cmd : commands) {
+    ptrs.clear();
+    lens.clear();
+    for (const auto& a : cmd) {
+      ptrs.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    if (redisAppendCommandArgv(ctx_, static_cast<int>(cmd.size()), ptrs.data(), lens.data()) !=
+        REDIS_OK)
+      fail_io("queueing a pipelined command");
+  }
+  std::vector<Reply> out;
+  out.reserve(commands.size());
+  for (std::size_t i = 0; i < commands.size(); ++i) out.push_back(read_reply("reading pipeline"));
+  return out;
+}
+
+Reply Connection::eval(const Script& script, const std::vector<std::string_view>& keys,
+                       const std::vector<std::string_view>& args) {
+  const std::string nkeys = std::to_string(keys.size());
+  std::vector<std::string_view> argv;
+  argv.reserve(3 + keys.size() + args.size());
+  argv.push_back("EVALSHA");
+  argv.push_back(script.sha1());
+  argv.push_back(nkeys);
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  Reply r = command_raw(argv);
+  if (r.is_error() && r.str().substr(0, 8) == "NOSCRIPT") {
+    // The server lost its script cache (SCRIPT FLUSH, restart): EVAL sends and caches it again.
+    argv[0] = "EVAL";
+    argv[1] = script.source();
+    r = command_raw(argv);
+  }
+  if (r.is_error())
+    throw ReplyError(fmt::format("running script {} on {}: {}", script.sha1().substr(0, 8),
+                                 options_.describe(), r.str()));
+  return r;
+}
+
+void Connection::set_command_timeout(std::chrono::milliseconds timeout) {
+  if (ctx_ != nullptr && timeout != current_timeout_) {
+    // Zero means "no timeout"; hiredis expresses that as a zero timeval.
+    redisSetTimeout(ctx_, to_timeval(timeout));
+    current_timeout_ = timeout;
+  }
+}
+
+// ---------------------------------------------------------------- ConnectionPool
+
+ConnectionPool::ConnectionPool(ConnectionOptions options, std::size_t size)
+    : options_(std::move(options)), size_(size == 0 ? 1 : size) {}
+
+ConnectionPool::~ConnectionPool() = default;
+
+ConnectionPool::Lease::~Lease() {
+  if (pool_ != nullptr && c_) pool_->release(std::move(c_));
+}
+
+ConnectionPool::Lease ConnectionPool::acquire() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return !idle_.empty() || created_ < size_; });
+  if (!idle_.empty()) {
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(this, std::move(c));
+  }
+  ++created_;
+  lock.unlock();
+  // Connecting happens lazily on first command, outside the lock.
+  return Lease(this, std::make_unique<Connection>(options_));
+}
+
+void ConnectionPool::release(std::unique_ptr<Connection> c) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.push_back(std::move(c));
+  }
+  cv_.notify_one();
+}
+
+}  // namespace resque

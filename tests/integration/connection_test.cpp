@@ -1,0 +1,225 @@
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "process.hpp"
+#include "redis_server.hpp"
+#include "resque/connection.hpp"
+#include "resque/error.hpp"
+
+using namespace resque;
+using resque::test::RedisServer;
+
+namespace {
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(Connection, PingSetGet) {
+  RedisServer server;
+  Connection c(server.options());
+  EXPECT_EQ(c.command({"PING"}).str(), "PONG");
+  c.command({"SET", "k", "v"});
+  EXPECT_EQ(c.command({"GET", "k"}).string(), "v");
+  EXPECT_TRUE(c.command({"GET", "missing"}).is_nil());
+}
+
+TEST(Connection, BinarySafeValues) {
+  RedisServer server;
+  Connection c(server.options());
+  const std::string value("a\0b\r\n\xff\x00z", 8);
+  const std::string key("k\0ey", 4);
+  c.command({"SET", key, value});
+  auto got = c.command({"GET", key}).string();
+  EXPECT_EQ(got, value);
+  EXPECT_EQ(got.size(), 8u);
+}
+
+TEST(Connection, RefusedSaysWhere) {
+  ConnectionOptions o;
+  o.port = resque::test::free_port();
+  o.reconnect_attempts = 1;
+  Connection c(o);
+  auto msg = error_of([&] { c.command({"PING"}); });
+  EXPECT_EQ(msg, "connecting to 127.0.0.1:" + std::to_string(o.port) + ": Connection refused");
+  EXPECT_THROW(c.command({"PING"}), ConnectionError);
+}
+
+TEST(Connection, ConnectTimeoutAgainstSilentSocket) {
+  // A listening socket with a full backlog that nobody accepts: the TCP handshake never ends
+  // for later clients, or completes without any reply. Either way no PING ever answers.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(fd, 0), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ConnectionOptions o;
+  o.port = ntohs(a.sin_port);
+  o.connect_timeout = std::chrono::milliseconds(200);
+  o.command_timeout = std::chrono::milliseconds(200);
+  o.reconnect_attempts = 1;
+  Connection c(o);
+  EXPECT_THROW(c.command({"PING"}), TimeoutError);
+  ::close(fd);
+}
+
+TEST(Connection, PasswordAuth) {
+  resque::test::RedisServerOptions so;
+  so.password = "s3cret";
+  RedisServer server(so);
+  Connection ok(server.options());
+  EXPECT_EQ(ok.command({"PING"}).str(), "PONG");
+
+  auto wrong = server.options();
+  wrong.password = "nope";
+  wrong.reconnect_attempts = 1;
+  Connection bad(wrong);
+  auto msg = error_of([&] { bad.command({"PING"}); });
+  EXPECT_NE(msg.find("authenticating to 127.0.0.1:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("WRONGPASS"), std::string::npos) << msg;
+
+  auto none = server.options();
+  none.password.clear();
+  Connection anon(none);
+  auto msg2 = error_of([&] { anon.command({"GET", "x"}); });
+  EXPECT_NE(msg2.find("NOAUTH"), std::string::npos) << msg2;
+}
+
+TEST(Connection, AclUser) {
+  RedisServer server;
+  Connection admin(server.options());
+  admin.command({"ACL", "SETUSER", "jobs", "on", ">jobpass", "~resque:*", "+@all"});
+  auto o = server.options();
+  o.username = "jobs";
+  o.password = "jobpass";
+  Connection c(o);
+  c.command({"SET", "resque:x", "1"});
+  EXPECT_EQ(c.command({"GET", "resque:x"}).string(), "1");
+  // The ACL limits the user to resque:* keys: the server's refusal comes back as ReplyError.
+  EXPECT_THROW(c.command({"SET", "other", "1"}), ReplyError);
+  o.password = "wrong";
+  o.reconnect_attempts = 1;
+  Connection bad(o);
+  auto msg = error_of([&] { bad.command({"PING"}); });
+  EXPECT_NE(msg.find("as jobs"), std::string::npos) << msg;
+}
+
+TEST(Connection, SelectDb) {
+  RedisServer server;
+  auto o = server.options();
+  o.db = 3;
+  Connection c3(o);
+  c3.command({"SET", "k", "in3"});
+  Connection c0(server.options());
+  EXPECT_TRUE(c0.command({"GET", "k"}).is_nil());
+  c0.command({"SELECT", "3"});
+  EXPECT_EQ(c0.command({"GET", "k"}).string(), "in3");
+  // parse_redis_url's db reaches SELECT too.
+  auto ou = parse_redis_url(server.url() + "/3");
+  Connection cu(ou);
+  EXPECT_EQ(cu.command({"GET", "k"}).string(), "in3");
+}
+
+TEST(Connection, ReconnectsAfterClientKill) {
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"CLIENT", "SETNAME", "victim"});
+  Connection admin(server.options());
+  admin.command({"CLIENT", "KILL", "SKIPME", "yes", "TYPE", "normal"});
+  // The closed idle connection is noticed before anything is sent, so this is transparent.
+  EXPECT_EQ(c.command({"PING"}).str(), "PONG");
+  EXPECT_TRUE(c.command({"CLIENT", "GETNAME"}).is_nil());  // a new connection
+}
+
+TEST(Connection, ReconnectsAfterServerRestart) {
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"SET", "a", "1"});
+  server.restart();
+  EXPECT_EQ(c.command({"PING"}).str(), "PONG");
+}
+
+TEST(Connection, ServerDownIsAConnectionErrorThenRecovers) {
+  RedisServer server;
+  auto o = server.options();
+  o.reconnect_attempts = 2;
+  o.reconnect_backoff_min = std::chrono::milliseconds(1);
+  Connection c(o);
+  c.command({"PING"});
+  server.stop();
+  EXPECT_THROW(c.command({"PING"}), ConnectionError);
+  server.start();
+  EXPECT_EQ(c.command({"PING"}).str(), "PONG");
+}
+
+TEST(Connection, CommandTimeout) {
+  RedisServer server;
+  auto o = server.options();
+  o.command_timeout = std::chrono::milliseconds(100);
+  Connection c(o);
+  EXPECT_THROW(c.command({"BLPOP", "nothing", "2"}), TimeoutError);
+  // The timed-out connection was dropped; the next command works on a fresh one.
+  EXPECT_EQ(c.command({"PING"}).str(), "PONG");
+}
+
+TEST(Connection, ErrorReplyThrowsWithContext) {
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"SET", "s", "x"});
+  auto msg = error_of([&] { c.command({"LPUSH", "s", "y"}); });
+  EXPECT_NE(msg.find("LPUSH on 127.0.0.1:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("WRONGTYPE"), std::string::npos) << msg;
+  EXPECT_TRUE(c.command_raw({"LPUSH", "s", "y"}).is_error());
+}
+
+TEST(Connection, Pipeline) {
+  RedisServer server;
+  Connection c(server.options());
+  auto replies = c.pipeline(
+      {{"RPUSH", "l", "a"}, {"RPUSH", "l", "b"}, {"LPUSH", "l"}, {"LRANGE", "l", "0", "-1"}});
+  ASSERT_EQ(replies.size(), 4u);
+  EXPECT_EQ(replies[0].integer(), 1);
+  EXPECT_EQ(replies[1].integer(), 2);
+  EXPECT_TRUE(replies[2].is_error());  // wrong arity: reported, the rest still ran
+  EXPECT_EQ(replies[3].strings(), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(Connection, ScriptSurvivesScriptFlushAndRestart) {
+  RedisServer server;
+  Connection c(server.options());
+  Script s("return redis.call('INCR', KEYS[1]) + tonumber(ARGV[1])");
+  EXPECT_EQ(c.eval(s, {"n"}, {"10"}).integer(), 11);
+  // Now cached: EVALSHA works directly.
+  EXPECT_EQ(c.command({"SCRIPT", "EXISTS", s.sha1()}).element(0).integer(), 1);
+  c.command({"SCRIPT", "FLUSH"});
+  EXPECT_EQ(c.eval(s, {"n"}, {"10"}).integer(), 12);  // NOSCRIPT -> EVAL
+  server.restart();
+  EXPECT_EQ(c.eval(s, {"n"}, {"0"}).integer(), 1);  // no persistence: n starts again
+  Script bad("return redis.call('NOPE')");
+  EXPECT_THROW(c.eval(bad, {}, {}), ReplyError);
+}
+
+TEST(ConnectionPool, SharedBetweenThreads) {
+  RedisServer server;
+  ConnectionPool pool(server.options(), 3);
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 8; ++t)
+    ts.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) pool.acquire()->command({"INCR", "counter"});
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(pool.acquire()->command({"GET", "counter"}).integer(), 1600);
+}

@@ -1,0 +1,167 @@
+#include "redis_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "resque/connection.hpp"
+#include "resque/error.hpp"
+
+namespace resque::test {
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    throw std::runtime_error("free_port: bind failed");
+  }
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+RedisServer::RedisServer(RedisServerOptions options) : opts_(std::move(options)) {
+  char tmpl[] = "/tmp/resque-test-redis-XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  // A port can be taken between free_port() and redis' bind; try a few.
+  for (int attempt = 0;; ++attempt) {
+    port_ = free_port();
+    try {
+      start();
+      return;
+    } catch (const std::exception&) {
+      if (attempt >= 4) throw;
+    }
+  }
+}
+
+RedisServer::~RedisServer() {
+  stop();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string RedisServer::url() const {
+  return "redis://127.0.0.1:" + std::to_string(port_);
+}
+
+ConnectionOptions RedisServer::options() const {
+  ConnectionOptions o;
+  o.host = "127.0.0.1";
+  o.port = port_;
+  o.password = opts_.password;
+  return o;
+}
+
+void RedisServer::start() {
+  if (pid_ > 0) return;
+  std::vector<std::string> args = {"redis-server",
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--dir",
+                                   dir_,
+                                   "--save",
+                                   "",
+                                   "--appendonly",
+                                   opts_.aof ? "yes" : "no",
+                                   "--logfile",
+                                   dir_ + "/redis.log",
+                                   "--daemonize",
+                                   "no"};
+  if (opts_.aof) {
+    args.push_back("--appendfsync");
+    args.push_back("always");
+  }
+  if (!opts_.password.empty()) {
+    args.push_back("--requirepass");
+    args.push_back(opts_.password);
+  }
+  for (const auto& a : opts_.extra_args) args.push_back(a);
+  const pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(1);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execvp("redis-server", argv.data());
+    ::_exit(127);
+  }
+  pid_ = pid;
+  try {
+    wait_ready();
+  } catch (...) {
+    kill();
+    throw;
+  }
+}
+
+void RedisServer::wait_ready() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  ConnectionOptions o = options();
+  o.reconnect_attempts = 1;
+  o.connect_timeout = std::chrono::milliseconds(200);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("redis-server exited at startup (port " + std::to_string(port_) +
+                               ")");
+    }
+    try {
+      Connection c(o);
+      if (c.command({"PING"}).str() == "PONG") return;
+    } catch (const resque::Error&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  throw std::runtime_error("redis-server did not answer PING within 10 s");
+}
+
+void RedisServer::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  kill();
+}
+
+void RedisServer::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+void RedisServer::restart() {
+  stop();
+  start();
+}
+
+}  // namespace resque::test

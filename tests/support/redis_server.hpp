@@ -1,0 +1,54 @@
+#pragma once
+// A real redis-server for one test: free loopback port, temporary directory, no persistence
+// unless AOF is asked for; waits for PING; restartable; stopped by pid on destruction, also when
+// the test fails (and killed with the test process through PR_SET_PDEATHSIG).
+
+#include <sys/types.h>
+#include <string>
+#include <vector>
+
+#include "resque/options.hpp"
+
+namespace resque::test {
+
+struct RedisServerOptions {
+  bool aof = false;                     // --appendonly yes (restart durability tests)
+  std::string password;                 // requirepass
+  std::vector<std::string> extra_args;  // more redis-server arguments
+};
+
+class RedisServer {
+ public:
+  explicit RedisServer(RedisServerOptions options = {});
+  ~RedisServer();
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::string& dir() const { return dir_; }
+  /// "redis://127.0.0.1:<port>"
+  std::string url() const;
+  /// Options pointing at this server (with the password, if any).
+  ConnectionOptions options() const;
+
+  void stop();
+  void start();
+  /// Stops and starts again on the same port and directory (the AOF survives).
+  void restart();
+  /// SIGKILL, no shutdown (crash simulation).
+  void kill();
+  bool running() const { return pid_ > 0; }
+
+ private:
+  void wait_ready();
+  RedisServerOptions opts_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+  std::string dir_;
+};
+
+/// A port on 127.0.0.1 that was free a moment ago.
+int free_port();
+
+}  // namespace resque::test

@@ -1,0 +1,7 @@
+# Every test executable, with its labels. Labels: unit (no Redis), integration (real Redis),
+# interop (real peers), faults (fault injection), plus the area: connection, queue, worker,
+# scheduler, plugins.
+resque_add_test(unit_connection PRIVATE LABELS unit connection
+                SOURCES unit/url_test.cpp unit/sha1_test.cpp)
+resque_add_test(integration_connection LABELS integration connection faults
+                SOURCES integration/connection_test.cpp)
