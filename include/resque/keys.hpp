@@ -1,0 +1,64 @@
+#pragma once
+/// @file keys.hpp
+/// Every Redis key name resque-cpp uses, built in one place. Names follow Ruby Resque,
+/// resque-scheduler and node-resque exactly; see docs in the README's protocol section.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace resque {
+
+/// Key builder for one namespace. Thread-safety: immutable; share freely.
+class Keys {
+ public:
+  /// `ns` is the key namespace ("resque" by default); empty means no prefix at all.
+  explicit Keys(std::string ns = "resque");
+
+  const std::string& ns() const { return ns_; }
+  /// "<ns>:<name>" (or "<name>" without a namespace).
+  std::string key(std::string_view name) const;
+  /// The prefix with its trailing ':' ("resque:"), or empty.
+  const std::string& prefix() const { return prefix_; }
+
+  std::string queues() const { return key("queues"); }
+  std::string queue(std::string_view q) const { return key(cat("queue:", q)); }
+  std::string delayed(std::int64_t ts) const { return key("delayed:" + std::to_string(ts)); }
+  std::string delayed_schedule() const { return key("delayed_queue_schedule"); }
+  /// "timestamps:<item>" where item is an encoded delayed payload (node or Ruby dialect).
+  std::string timestamps(std::string_view item) const { return key(cat("timestamps:", item)); }
+  std::string workers() const { return key("workers"); }
+  std::string worker(std::string_view id) const { return key(cat("worker:", id)); }
+  std::string worker_started(std::string_view id) const {
+    return key(cat(cat("worker:", id), ":started"));
+  }
+  std::string heartbeats() const { return key("workers:heartbeat"); }
+  /// node-resque's per-worker ping key (name = "host:pid" or "host:pid+N", no queues).
+  std::string worker_ping(std::string_view name) const { return key(cat("worker:ping:", name)); }
+  /// resque-cpp's in-flight list of a worker (jobs taken but not finished).
+  std::string inflight(std::string_view worker_id) const {
+    return key(cat("inflight:", worker_id));
+  }
+  std::string stat(std::string_view name) const { return key(cat("stat:", name)); }
+  std::string failed() const { return key("failed"); }
+  std::string pause_all() const { return key("pause-all-workers"); }
+  /// node-resque's scheduler leader lock.
+  std::string leader_lock() const { return key("resque_scheduler_leader_lock"); }
+  /// resque-scheduler's master lock (double prefix, as Ruby builds it).
+  std::string ruby_master_lock() const { return key(cat(ns_, ":resque_scheduler_master_lock")); }
+  /// Pub/sub channel on which resque-cpp announces enqueues so idle workers wake at once.
+  std::string enqueue_channel() const { return key("resque-cpp:enqueued"); }
+
+ private:
+  static std::string cat(std::string_view a, std::string_view b) {
+    std::string s;
+    s.reserve(a.size() + b.size());
+    s.append(a);
+    s.append(b);
+    return s;
+  }
+  std::string ns_;
+  std::string prefix_;
+};
+
+}  // namespace resque

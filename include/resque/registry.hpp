@@ -1,0 +1,148 @@
+#pragma once
+/// @file registry.hpp
+/// The job registry: class name -> how to perform it and which plugins wrap it.
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "resque/error.hpp"
+#include "resque/job.hpp"
+#include "resque/plugin.hpp"
+
+namespace resque {
+
+/// Thrown when a job's arguments do not fit its typed perform function (wrong count or type).
+/// Recorded as a job failure with exception "resque::ArgumentError".
+class ArgumentError : public JobError {
+ public:
+  using JobError::JobError;
+};
+
+/// How one job class is performed.
+struct JobDefinition {
+  std::string name;
+  /// Receives the decoded job; typed definitions convert job.args before calling the user's
+  /// function.
+  std::function<void(const Job&)> perform;
+  /// Plugins in hook order.
+  PluginList plugins;
+};
+
+namespace detail {
+template <class T>
+struct remove_cvref {
+  using type = std::remove_cv_t<std::remove_reference_t<T>>;
+};
+template <class T>
+struct fn_traits : fn_traits<decltype(&T::operator())> {};
+template <class R, class C, class... A>
+struct fn_traits<R (C::*)(A...) const> {
+  using args = std::tuple<typename remove_cvref<A>::type...>;
+};
+template <class R, class C, class... A>
+struct fn_traits<R (C::*)(A...)> {
+  using args = std::tuple<typename remove_cvref<A>::type...>;
+};
+template <class R, class... A>
+struct fn_traits<R (*)(A...)> {
+  using args = std::tuple<typename remove_cvref<A>::type...>;
+};
+template <class R, class... A>
+struct fn_traits<R(A...)> {
+  using args = std::tuple<typename remove_cvref<A>::type...>;
+};
+
+/// "integer", "string", ... for messages.
+std::string json_type_name(const Json& v);
+[[noreturn]] void bad_argument(const std::string& job, std::size_t index, const char* expected,
+                               const Json& got);
+
+template <class T>
+T convert_arg(const std::string& job, std::size_t i, const Json& v) {
+  if constexpr (std::is_same_v<T, Json>) {
+    return v;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (!v.is_boolean()) bad_argument(job, i, "boolean", v);
+    return v.get<bool>();
+  } else if constexpr (std::is_integral_v<T>) {
+    if (!v.is_number_integer()) bad_argument(job, i, "integer", v);
+    if constexpr (std::is_signed_v<T>) {
+      if (v.is_number_unsigned() &&
+          v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
+        bad_argument(job, i, "integer in range", v);
+      const auto x = v.get<std::int64_t>();
+      if (x < std::numeric_limits<T>::min() || x > std::numeric_limits<T>::max())
+        bad_argument(job, i, "integer in range", v);
+      return static_cast<T>(x);
+    } else {
+      if (!v.is_number_unsigned() && v.get<std::int64_t>() < 0)
+        bad_argument(job, i, "non-negative integer", v);
+      const auto x = v.get<std::uint64_t>();
+      if (x > std::numeric_limits<T>::max()) bad_argument(job, i, "integer in range", v);
+      return static_cast<T>(x);
+    }
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!v.is_number()) bad_argument(job, i, "number", v);
+    return v.get<T>();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!v.is_string()) bad_argument(job, i, "string", v);
+    return v.get<std::string>();
+  } else {
+    try {
+      return v.get<T>();
+    } catch (const std::exception& e) {
+      throw ArgumentError(
+          fmt::format("{}: argument {} could not be converted: {}", job, i + 1, e.what()));
+    }
+  }
+}
+
+template <class F, class Tuple, std::size_t... I>
+void call_typed(F& f, const std::string& name, const Json& args, std::index_sequence<I...>) {
+  f(convert_arg<std::tuple_element_t<I, Tuple>>(name, I, args[I])...);
+}
+}  // namespace detail
+
+/// Class name -> JobDefinition. Define every job before starting workers; after that the
+/// registry is only read. Thread-safety: concurrent reads are safe; define() is not safe
+/// concurrently with anything else.
+class JobRegistry {
+ public:
+  /// Typed perform function: the JSON args are converted to its parameters (integers, floating
+  /// point, bool, std::string, resque::Json for anything, or any type nlohmann can convert to).
+  /// A wrong argument count or type fails the job with ArgumentError, naming the argument.
+  template <class F>
+  JobDefinition& define(const std::string& name, F f, PluginList plugins = {}) {
+    using Args = typename detail::fn_traits<F>::args;
+    constexpr std::size_t N = std::tuple_size_v<Args>;
+    auto perform = [f = std::move(f), name](const Job& job) mutable {
+      if (job.args.size() != N)
+        throw ArgumentError(fmt::format("{} expects {} argument{}, got {}", name, N,
+                                        N == 1 ? "" : "s", job.args.size()));
+      detail::call_typed<F, Args>(f, name, job.args, std::make_index_sequence<N>{});
+    };
+    return define_raw(name, std::move(perform), std::move(plugins));
+  }
+
+  /// Raw form: the function receives the decoded job as it is.
+  JobDefinition& define_raw(const std::string& name, std::function<void(const Job&)> perform,
+                            PluginList plugins = {});
+
+  /// The definition of `name`, or null.
+  const JobDefinition* find(std::string_view name) const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, JobDefinition, std::less<>> defs_;
+};
+
+}  // namespace resque

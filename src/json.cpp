@@ -1,0 +1,174 @@
+#include "resque/json.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "resque/error.hpp"
+
+namespace resque {
+
+std::string js_number(double v) {
+  if (v == 0) return "0";  // also -0, which JSON.stringify prints as 0
+  // Shortest round-trip digits, then laid out by ECMAScript's Number::toString rules.
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string sci(buf, res.ptr);
+  std::string out;
+  if (sci[0] == '-') {
+    out += '-';
+    sci.erase(0, 1);
+  }
+  const auto e = sci.find('e');
+  std::string digits = sci.substr(0, e);
+  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+  const int exp10 = std::stoi(sci.substr(e + 1));
+  const int k = static_cast<int>(digits.size());
+  const int n = exp10 + 1;  // position of the decimal point relative to the digits
+  if (k <= n && n <= 21) {
+    out += digits;
+    out.append(static_cast<std::size_t>(n - k), '0');
+  } else if (0 < n && n <= 21) {
+    out += digits.substr(0, static_cast<std::size_t>(n));
+    out += '.';
+    out += digits.substr(static_cast<std::size_t>(n));
+  } else if (-6 < n && n <= 0) {
+    out += "0.";
+    out.append(static_cast<std::size_t>(-n), '0');
+    out += digits;
+  } else {
+    out += digits[0];
+    if (k > 1) {
+      out += '.';
+      out += digits.substr(1);
+    }
+    out += 'e';
+    out += (n - 1 >= 0) ? '+' : '-';
+    out += std::to_string(std::abs(n - 1));
+  }
+  return out;
+}
+
+namespace {
+
+// Returns the length of the valid UTF-8 sequence at s[i], or 0 when it is not valid.
+std::size_t utf8_len(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  auto cont = [&](std::size_t j) {
+    return j < s.size() && (static_cast<unsigned char>(s[j]) & 0xC0) == 0x80;
+  };
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(i + 1) || !cont(i + 2)) return 0;
+    const auto c1 = static_cast<unsigned char>(s[i + 1]);
+    if (c == 0xE0 && c1 < 0xA0) return 0;   // overlong
+    if (c == 0xED && c1 >= 0xA0) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(i + 1) || !cont(i + 2) || !cont(i + 3)) return 0;
+    const auto c1 = static_cast<unsigned char>(s[i + 1]);
+    if (c == 0xF0 && c1 < 0x90) return 0;
+    if (c == 0xF4 && c1 >= 0x90) return 0;
+    return 4;
+  }
+  return 0;
+}
+
+void write_string(std::string& out, std::string_view s, const std::string& path) {
+  out += '"';
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const std::size_t n = utf8_len(s, i);
+      if (n == 0)
+        throw EncodingError(
+            fmt::format("{} is not valid UTF-8 (byte 0x{:02x} at offset {})", path, c, i));
+      out.append(s.substr(i, n));
+      i += n;
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20)
+          out += fmt::format("\\u{:04x}", c);
+        else
+          out += static_cast<char>(c);
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+void write(std::string& out, const Json& v, const std::string& path) {
+  switch (v.type()) {
+    case Json::value_t::null: out += "null"; break;
+    case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; break;
+    case Json::value_t::number_integer: out += std::to_string(v.get<std::int64_t>()); break;
+    case Json::value_t::number_unsigned: out += std::to_string(v.get<std::uint64_t>()); break;
+    case Json::value_t::number_float: {
+      const double d = v.get<double>();
+      if (!std::isfinite(d))
+        throw EncodingError(fmt::format("{} is {}: JSON has no such number", path,
+                                        std::isnan(d) ? "NaN" : "infinite"));
+      out += js_number(d);
+      break;
+    }
+    case Json::value_t::string: write_string(out, v.get_ref<const std::string&>(), path); break;
+    case Json::value_t::array: {
+      out += '[';
+      std::size_t i = 0;
+      for (const auto& e : v) {
+        if (i) out += ',';
+        write(out, e, fmt::format("{}[{}]", path, i));
+        ++i;
+      }
+      out += ']';
+      break;
+    }
+    case Json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [k, e] : v.items()) {
+        if (!first) out += ',';
+        first = false;
+        write_string(out, k, path + " key");
+        out += ':';
+        write(out, e, path + "." + k);
+      }
+      out += '}';
+      break;
+    }
+    case Json::value_t::binary:
+    case Json::value_t::discarded:
+      throw EncodingError(fmt::format("{} cannot be represented in JSON", path));
+  }
+}
+
+}  // namespace
+
+std::string encode_json(const Json& value) {
+  std::string out;
+  out.reserve(64);
+  write(out, value, "value");
+  return out;
+}
+
+Json decode_json(std::string_view text) {
+  try {
+    return Json::parse(text.begin(), text.end());
+  } catch (const Json::parse_error& e) {
+    throw EncodingError(fmt::format("invalid JSON: {}", e.what()));
+  }
+}
+
+}  // namespace resque

@@ -1,0 +1,14 @@
+-- Delayed enqueue in resque-scheduler's layout, with the duplicate check in the same step.
+-- KEYS[1] = delayed:<S>, KEYS[2] = delayed_queue_schedule,
+-- KEYS[3] = timestamps:<node-encoded item>, KEYS[4] = timestamps:<Ruby-encoded item>
+-- ARGV[1] = payload, ARGV[2] = S, ARGV[3] = "delayed:<S>" (un-namespaced, as both peers write)
+-- Returns 0 for a duplicate (same job already delayed at S in either encoding), 1 when written.
+-- Atomic: the list entry, the timestamps member and the schedule entry appear together or not
+-- at all, so the scheduler never finds a half-written delayed job.
+if redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 1 or redis.call('SISMEMBER', KEYS[4], ARGV[3]) == 1 then
+  return 0
+end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[2])
+return 1

@@ -1,0 +1,148 @@
+// Queue: construction and the enqueue family. Inspection and changes live in queue_*.cpp.
+#include "resque/queue.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "hooks.hpp"
+#include "resque/error.hpp"
+#include "resque/registry.hpp"
+#include "scripts.hpp"
+
+namespace resque {
+
+Queue::Queue(ConnectionOptions options, std::shared_ptr<const JobRegistry> registry,
+             QueueOptions queue_options)
+    : pool_(std::make_shared<ConnectionPool>(options, queue_options.pool_size)),
+      registry_(std::move(registry)),
+      keys_(options.key_namespace) {}
+
+Queue::Queue(std::shared_ptr<ConnectionPool> pool, std::shared_ptr<const JobRegistry> registry)
+    : pool_(std::move(pool)),
+      registry_(std::move(registry)),
+      keys_(pool_->options().key_namespace) {}
+
+Queue::~Queue() = default;
+
+namespace {
+
+Job make_job(const std::string& queue, const std::string& klass, Json args) {
+  validate_queue_name(queue);
+  validate_class_name(klass);
+  Job job;
+  job.klass = klass;
+  job.queue = queue;
+  // node's rule: a non-array argument is the single argument.
+  job.args = args.is_array() ? std::move(args) : Json::array({std::move(args)});
+  return job;
+}
+
+// Most payloads one script call carries (Lua's unpack() has a stack limit near 8000).
+constexpr std::size_t kBatchChunk = 1000;
+
+}  // namespace
+
+bool Queue::enqueue(const std::string& queue, const std::string& klass, Json args) {
+  Job job = make_job(queue, klass, std::move(args));
+  std::string payload = encode_payload(job);  // encode first: bad args fail before any hook
+  const JobDefinition* def = registry_ ? registry_->find(klass) : nullptr;
+  auto conn = pool_->acquire();
+  HookContext ctx{job, *conn, keys_, *this, {}, nullptr, {}, false};
+  if (!detail::run_before_enqueue(def, ctx)) return false;
+  conn->eval(scripts::enqueue(), {keys_.queues()},
+             {keys_.prefix(), keys_.enqueue_channel(), queue, "1", payload});
+  detail::run_after_enqueue(def, ctx);
+  return true;
+}
+
+std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
+  auto conn = pool_->acquire();
+  // Hooks first (they may veto), then the survivors grouped by queue in chunks, every chunk one
+  // atomic script call, all chunks pipelined in one round trip.
+  std::vector<Job> accepted;
+  std::vector<std::string> payloads;
+  accepted.reserve(jobs.size());
+  payloads.reserve(jobs.size());
+  for (const auto& in : jobs) {
+    Job job = make_job(in.queue, in.klass, in.args);
+    job.extra = in.extra;
+    std::string payload = encode_payload(job);
+    const JobDefinition* def = registry_ ? registry_->find(job.klass) : nullptr;
+    HookContext ctx{job, *conn, keys_, *this, {}, nullptr, {}, false};
+    if (!detail::run_before_enqueue(def, ctx)) continue;
+    accepted.push_back(std::move(job));
+    payloads.push_back(std::move(payload));
+  }
+  std::vector<std::vector<std::string>> commands;
+  const Script& script = scripts::enqueue();
+  for (std::size_t begin = 0; begin < accepted.size(); begin += kBatchChunk) {
+    const std::size_t end = std::min(accepted.size(), begin + kBatchChunk);
+    std::vector<std::string> cmd = {"EVALSHA",      script.sha1(),  "1",
+                                    keys_.queues(), keys_.prefix(), keys_.enqueue_channel()};
+    // Consecutive jobs of one queue form one group (order within a queue is kept).
+    for (std::size_t i = begin; i < end;) {
+      std::size_t j = i;
+      while (j < end && accepted[j].queue == accepted[i].queue) ++j;
+      cmd.push_back(accepted[i].queue);
+      cmd.push_back(std::to_string(j - i));
+      for (std::size_t k = i; k < j; ++k) cmd.push_back(std::move(payloads[k]));
+      i = j;
+    }
+    commands.push_back(std::move(cmd));
+  }
+  if (commands.empty()) return 0;
+  auto replies = conn->pipeline(commands);
+  bool noscript = false;
+  for (auto& r : replies)
+    if (r.is_error() && r.str().substr(0, 8) == "NOSCRIPT") noscript = true;
+  if (noscript) {
+    // The script cache was flushed: every EVALSHA failed before doing anything, so resend.
+    for (auto& c : commands) {
+      c[0] = "EVAL";
+      c[1] = script.source();
+    }
+    replies = conn->pipeline(commands);
+  }
+  for (auto& r : replies)
+    if (r.is_error())
+      throw ReplyError(
+          fmt::format("enqueue_batch on {}: {}", pool_->options().describe(), r.str()));
+  for (const auto& job : accepted) {
+    const JobDefinition* def = registry_ ? registry_->find(job.klass) : nullptr;
+    HookContext ctx{job, *conn, keys_, *this, {}, nullptr, {}, false};
+    detail::run_after_enqueue(def, ctx);
+  }
+  return accepted.size();
+}
+
+bool Queue::enqueue_at(std::chrono::system_clock::time_point when, const std::string& queue,
+                       const std::string& klass, Json args, bool suppress_duplicate) {
+  Job job = make_job(queue, klass, std::move(args));
+  const std::string payload = encode_payload(job);
+  const std::string ruby_item = encode_ruby_delayed(job);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
+  // floor, not round: Ruby truncates too, and a job must never be promoted early.
+  const std::int64_t ts = static_cast<std::int64_t>(std::floor(static_cast<double>(ms) / 1000.0));
+  const std::string tss = std::to_string(ts);
+  auto conn = pool_->acquire();
+  auto r = conn->eval(scripts::enqueue_at(),
+                      {keys_.delayed(ts), keys_.delayed_schedule(), keys_.timestamps(payload),
+                       keys_.timestamps(ruby_item)},
+                      {payload, tss, "delayed:" + tss});
+  if (r.integer() == 0) {
+    if (suppress_duplicate) return false;
+    throw JobError(fmt::format("Job already enqueued at this time with same arguments: {} at {}",
+                               payload, ts));
+  }
+  return true;
+}
+
+bool Queue::enqueue_in(std::chrono::milliseconds delay, const std::string& queue,
+                       const std::string& klass, Json args, bool suppress_duplicate) {
+  return enqueue_at(std::chrono::system_clock::now() + delay, queue, klass, std::move(args),
+                    suppress_duplicate);
+}
+
+}  // namespace resque

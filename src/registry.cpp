@@ -1,0 +1,51 @@
+#include "resque/registry.hpp"
+
+namespace resque {
+
+namespace detail {
+std::string json_type_name(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::boolean: return "boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return "integer";
+    case Json::value_t::number_float: return "number";
+    case Json::value_t::string: return "string";
+    case Json::value_t::array: return "array";
+    case Json::value_t::object: return "object";
+    default: return "value";
+  }
+}
+
+void bad_argument(const std::string& job, std::size_t index, const char* expected,
+                  const Json& got) {
+  std::string shown = got.dump();
+  if (shown.size() > 80) shown = shown.substr(0, 77) + "...";
+  throw ArgumentError(fmt::format("{}: argument {} must be {}, got {} {}", job, index + 1, expected,
+                                  json_type_name(got), shown));
+}
+}  // namespace detail
+
+JobDefinition& JobRegistry::define_raw(const std::string& name,
+                                       std::function<void(const Job&)> perform,
+                                       PluginList plugins) {
+  validate_class_name(name);
+  auto& d = defs_[name];
+  d.name = name;
+  d.perform = std::move(perform);
+  d.plugins = std::move(plugins);
+  return d;
+}
+
+const JobDefinition* JobRegistry::find(std::string_view name) const {
+  auto it = defs_.find(name);
+  return it == defs_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> JobRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : defs_) out.push_back(k);
+  return out;
+}
+
+}  // namespace resque

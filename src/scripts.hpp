@@ -1,0 +1,15 @@
+#pragma once
+// The Lua scripts (src/lua/*.lua, embedded at build time) as Script objects, created once.
+#include "lua_scripts.hpp"
+#include "resque/connection.hpp"
+
+namespace resque::scripts {
+#define RESQUE_SCRIPT(name)           \
+  inline const Script& name() {       \
+    static const Script s(lua::name); \
+    return s;                         \
+  }
+RESQUE_SCRIPT(enqueue)
+RESQUE_SCRIPT(enqueue_at)
+#undef RESQUE_SCRIPT
+}  // namespace resque::scripts
