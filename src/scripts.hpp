@@ -11,5 +11,8 @@ namespace resque::scripts {
   }
 RESQUE_SCRIPT(enqueue)
 RESQUE_SCRIPT(enqueue_at)
+RESQUE_SCRIPT(worker_step)
+RESQUE_SCRIPT(worker_register)
+RESQUE_SCRIPT(worker_unregister)
 #undef RESQUE_SCRIPT
 }  // namespace resque::scripts

@@ -123,12 +123,12 @@ class JobRegistry {
   template <class F>
   JobDefinition& define(const std::string& name, F f, PluginList plugins = {}) {
     using Args = typename detail::fn_traits<F>::args;
-    constexpr std::size_t N = std::tuple_size_v<Args>;
     auto perform = [f = std::move(f), name](const Job& job) mutable {
-      if (job.args.size() != N)
-        throw ArgumentError(fmt::format("{} expects {} argument{}, got {}", name, N,
-                                        N == 1 ? "" : "s", job.args.size()));
-      detail::call_typed<F, Args>(f, name, job.args, std::make_index_sequence<N>{});
+      constexpr std::size_t n = std::tuple_size_v<Args>;
+      if (job.args.size() != n)
+        throw ArgumentError(fmt::format("{} expects {} argument{}, got {}", name, std::size_t{n},
+                                        n == 1 ? "" : "s", job.args.size()));
+      detail::call_typed<F, Args>(f, name, job.args, std::make_index_sequence<n>{});
     };
     return define_raw(name, std::move(perform), std::move(plugins));
   }

@@ -1,0 +1,51 @@
+#pragma once
+/// @file events.hpp
+/// Callbacks for what workers and schedulers do, and the logging hook. No logging library is
+/// required: pass a function that forwards to yours.
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "resque/job.hpp"
+
+namespace resque {
+
+enum class LogLevel { Debug, Info, Warning, Error };
+
+/// Receives log lines. Default: none (quiet). Called from worker and scheduler threads; must
+/// be thread-safe.
+using LogFunction = std::function<void(LogLevel, std::string_view)>;
+
+/// A log function writing "resque [level] message" lines to stderr at `min` level and above.
+LogFunction stderr_logger(LogLevel min = LogLevel::Info);
+
+/// Worker events. Every callback is optional, runs on the worker's own thread (on_ping on the
+/// heartbeat thread), and must not throw (a throwing callback is caught and logged).
+struct WorkerEvents {
+  std::function<void(const std::string& worker_id)> on_start;
+  std::function<void(const std::string& worker_id)> on_end;
+  /// Each time an idle worker looks for work.
+  std::function<void(const std::string& worker_id)> on_poll;
+  /// A job was taken and is about to be performed.
+  std::function<void(const std::string& worker_id, const Job& job)> on_job;
+  std::function<void(const std::string& worker_id, const Job& job,
+                     std::chrono::microseconds duration)>
+      on_success;
+  /// The job failed; `exception` and `error` are the failure record's fields.
+  std::function<void(const std::string& worker_id, const Job& job, const std::string& exception,
+                     const std::string& error)>
+      on_failure;
+  /// A plugin re-enqueued the job instead of running it (JobLock busy, Retry, ...).
+  std::function<void(const std::string& worker_id, const Job& job, const std::string& plugin)>
+      on_re_enqueue;
+  /// A Redis or internal error the worker recovered from (it logs, backs off and goes on).
+  std::function<void(const std::string& worker_id, const std::string& message)> on_error;
+  /// The worker stopped taking jobs (pause() or the pause-all-workers key).
+  std::function<void(const std::string& worker_id)> on_pause;
+  /// A heartbeat was written.
+  std::function<void(const std::string& worker_id)> on_ping;
+};
+
+}  // namespace resque

@@ -1,0 +1,101 @@
+#include "heartbeat.hpp"
+
+#include "resque/connection.hpp"
+#include "resque/error.hpp"
+#include "resque/json.hpp"
+#include "resque/keys.hpp"
+#include "timefmt.hpp"
+
+namespace resque::detail {
+
+std::shared_ptr<Heartbeat> Heartbeat::get(const ConnectionOptions& o) {
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<Heartbeat>> all;
+  const std::string key = o.describe() + "/" + std::to_string(o.db) + "/" + o.key_namespace;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto h = all[key].lock()) return h;
+  auto h = std::make_shared<Heartbeat>(o);
+  all[key] = h;
+  return h;
+}
+
+Heartbeat::Heartbeat(ConnectionOptions options) : options_(std::move(options)) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+Heartbeat::~Heartbeat() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Heartbeat::add(Entry e) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    e.due = std::chrono::steady_clock::now() + e.interval;
+    entries_[e.id] = std::move(e);
+  }
+  cv_.notify_all();
+}
+
+void Heartbeat::remove(const std::string& id) {
+  // Waits for a beat in progress, so no HSET lands after the worker's unregistration.
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return !beating_; });
+  entries_.erase(id);
+}
+
+void Heartbeat::loop() {
+  Connection conn(options_);
+  const Keys keys(options_.key_namespace);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    auto next = std::chrono::steady_clock::now() + std::chrono::hours(1);
+    for (auto& [id, e] : entries_) next = std::min(next, e.due);
+    cv_.wait_until(lock, next, [&] {
+      if (stopping_) return true;
+      const auto now = std::chrono::steady_clock::now();
+      for (auto& [id, e] : entries_)
+        if (e.due <= now) return true;
+      return false;
+    });
+    if (stopping_) break;
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<Entry> due;
+    for (auto& [id, e] : entries_)
+      if (e.due <= now) {
+        due.push_back(e);
+        e.due = now + e.interval;
+      }
+    beating_ = true;
+    lock.unlock();
+    try {
+      // Redis' clock, as Ruby uses it, so hosts with skewed clocks are not judged dead.
+      auto t = conn.command({"TIME"});
+      const auto secs = std::stoll(t.element(0).string());
+      const auto tp = std::chrono::system_clock::time_point(std::chrono::seconds(secs));
+      std::vector<std::vector<std::string>> cmds;
+      for (const auto& e : due) {
+        cmds.push_back({"HSET", keys.heartbeats(), e.id, iso_offset(tp)});
+        Json ping = Json::object();
+        ping["time"] = secs;
+        ping["name"] = e.name;
+        ping["queues"] = e.queues;
+        cmds.push_back({"SET", keys.worker_ping(e.name), encode_json(ping)});
+      }
+      conn.pipeline(cmds);
+      for (const auto& e : due)
+        if (e.on_ping) e.on_ping();
+    } catch (const std::exception&) {
+      // Redis unreachable: try again at the next beat; the workers report the outage.
+    }
+    lock.lock();
+    beating_ = false;
+    cv_.notify_all();
+  }
+}
+
+}  // namespace resque::detail

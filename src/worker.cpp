@@ -1,0 +1,433 @@
+#include "resque/worker.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "failure.hpp"
+#include "heartbeat.hpp"
+#include "hooks.hpp"
+#include "notifier.hpp"
+#include "queue_patterns.hpp"
+#include "resque/connection.hpp"
+#include "resque/error.hpp"
+#include "resque/keys.hpp"
+#include "resque/queue.hpp"
+#include "resque/registry.hpp"
+#include "scripts.hpp"
+#include "timefmt.hpp"
+
+namespace resque {
+
+namespace {
+
+std::string local_host() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+// "host:pid" for the first worker a process creates, "host:pid+N" for the N-th further one.
+std::string next_worker_name(const std::string& host) {
+  static std::mutex mu;
+  static pid_t seq_pid = 0;
+  static int seq = 0;
+  std::lock_guard<std::mutex> lock(mu);
+  const pid_t pid = ::getpid();
+  if (pid != seq_pid) {  // a forked child starts counting again
+    seq_pid = pid;
+    seq = 0;
+  }
+  const int n = seq++;
+  return n == 0 ? fmt::format("{}:{}", host, pid) : fmt::format("{}:{}+{}", host, pid, n);
+}
+
+std::string join(const std::vector<std::string>& v, char sep) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
+// What the previous job's finish step must record.
+struct Pending {
+  std::string mode;  // "", "ok", "fail", "skip"
+  std::string payload;
+  std::string failure;
+};
+
+}  // namespace
+
+struct Worker::State {
+  ConnectionOptions copts;
+  std::shared_ptr<const JobRegistry> registry;
+  WorkerOptions opts;
+  Keys keys;
+  std::string name, id, queues_str;
+  bool dynamic = false;
+  std::shared_ptr<detail::Notifier> notifier;
+  std::shared_ptr<detail::Heartbeat> heartbeat;
+  std::unique_ptr<Queue> queue;  // for plugins; its pool connects only when used
+
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> paused{false};
+  std::atomic<bool> abandoned{false};
+  std::atomic<bool> is_running{false};
+  std::atomic<bool> is_busy{false};
+  std::atomic<std::uint64_t> done{0};
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = true;
+  std::thread thread;
+
+  void log(LogLevel level, const std::string& msg) const {
+    if (opts.log) opts.log(level, msg);
+  }
+  template <class F, class... A>
+  void emit(const F& f, A&&... a) const {
+    if (!f) return;
+    try {
+      f(std::forward<A>(a)...);
+    } catch (const std::exception& e) {
+      log(LogLevel::Error, fmt::format("worker {}: event callback threw: {}", id, e.what()));
+    } catch (...) {
+      log(LogLevel::Error, fmt::format("worker {}: event callback threw", id));
+    }
+  }
+  void error(const std::string& msg) {
+    log(LogLevel::Error, fmt::format("worker {}: {}", id, msg));
+    emit(opts.events.on_error, id, msg);
+  }
+
+  void run_loop();
+  bool register_self(Connection& conn);
+  Pending perform(Connection& conn, const std::string& popped_queue, const std::string& raw);
+};
+
+bool Worker::State::register_self(Connection& conn) {
+  const auto now = std::chrono::system_clock::now();
+  Json ping = Json::object();
+  ping["time"] = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  ping["name"] = name;
+  ping["queues"] = queues_str;
+  auto backoff = std::chrono::milliseconds(100);
+  while (!stop_requested) {
+    try {
+      conn.eval(scripts::worker_register(), {},
+                {keys.prefix(), id, detail::ruby_started(now), detail::iso_offset(now), name,
+                 encode_json(ping)});
+      return true;
+    } catch (const Error& e) {
+      error(fmt::format("registering: {}", e.what()));
+      notifier->wait(notifier->generation(), backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+  }
+  return false;
+}
+
+Pending Worker::State::perform(Connection& conn, const std::string& popped_queue,
+                               const std::string& raw) {
+  Pending out;
+  out.payload = raw;
+  const auto t0 = std::chrono::steady_clock::now();
+  Job job;
+  std::string queue_name = popped_queue;
+  auto fail = [&](const std::string& exc, const std::string& err) {
+    out.mode = "fail";
+    out.failure = detail::failure_record(raw, exc, err, {}, id, queue_name);
+    log(LogLevel::Warning,
+        fmt::format("worker {}: job {} failed: {}: {}", id, job.klass, exc, err));
+    emit(opts.events.on_failure, id, job, exc, err);
+  };
+  try {
+    job = decode_payload(raw);
+  } catch (const EncodingError& e) {
+    // Ruby loses such a job and its worker dies; we keep the raw payload in the failure.
+    fail("resque::EncodingError", e.what());
+    return out;
+  }
+  if (queue_name.empty()) queue_name = job.queue;
+  if (job.queue.empty()) job.queue = queue_name;
+  const JobDefinition* def = registry ? registry->find(job.klass) : nullptr;
+  if (def == nullptr || !def->perform) {
+    fail("resque::UnknownJobClass", fmt::format("No job defined for class \"{}\"", job.klass));
+    return out;
+  }
+  emit(opts.events.on_job, id, job);
+  HookContext ctx{job, conn, keys, *queue, id, nullptr, {}, false};
+  bool performed = false;
+  try {
+    if (detail::run_before_perform(def, ctx)) {
+      performed = true;
+      try {
+        def->perform(job);
+      } catch (...) {
+        ctx.error = std::current_exception();
+      }
+      detail::run_after_perform(def, ctx);
+    }
+  } catch (...) {
+    // A hook that throws fails the job like perform would.
+    ctx.error = std::current_exception();
+    performed = true;
+  }
+  if (!performed) {
+    out.mode = "skip";
+    if (!ctx.re_enqueued_by.empty()) emit(opts.events.on_re_enqueue, id, job, ctx.re_enqueued_by);
+    log(LogLevel::Debug,
+        fmt::format("worker {}: job {} not performed (vetoed by a plugin)", id, job.klass));
+    return out;
+  }
+  if (ctx.error) {
+    try {
+      detail::run_on_failure(def, ctx);
+    } catch (const std::exception& e) {
+      log(LogLevel::Error, fmt::format("worker {}: on_failure hook threw: {}", id, e.what()));
+    } catch (...) {
+      log(LogLevel::Error, fmt::format("worker {}: on_failure hook threw", id));
+    }
+    auto [exc, err] = detail::describe_exception(ctx.error);
+    fail(exc, err);
+    return out;
+  }
+  out.mode = "ok";
+  emit(
+      opts.events.on_success, id, job,
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
+  return out;
+}
+
+void Worker::State::run_loop() {
+  is_running = true;
+  emit(opts.events.on_start, id);
+  log(LogLevel::Info, fmt::format("worker {} starting", id));
+  Connection conn(copts);
+  if (!register_self(conn)) {
+    is_running = false;
+    emit(opts.events.on_end, id);
+    return;
+  }
+  heartbeat->add({id,
+                  name,
+                  queues_str,
+                  opts.heartbeat_interval,
+                  [this] { emit(opts.events.on_ping, id); },
+                  {}});
+
+  std::vector<std::string> queues = opts.queues;
+  auto last_refresh = std::chrono::steady_clock::time_point{};
+  auto refresh = [&] {
+    if (!dynamic) return;
+    queues =
+        detail::resolve_queues(opts.queues, conn.command({"SMEMBERS", keys.queues()}).strings());
+    last_refresh = std::chrono::steady_clock::now();
+  };
+
+  Pending pending;
+  bool pause_announced = false;
+  auto backoff = std::chrono::milliseconds(50);
+  std::vector<std::string> argv;
+  for (;;) {
+    const bool stop = stop_requested;
+    const bool pause = paused;
+    const bool take = !stop && !pause;
+    if (!take && pending.mode.empty()) {
+      if (stop) break;
+      if (!pause_announced) {
+        pause_announced = true;
+        emit(opts.events.on_pause, id);
+      }
+      notifier->wait(notifier->generation(), opts.poll_interval);
+      continue;
+    }
+    const std::uint64_t gen = notifier->generation();
+    Reply r;
+    try {
+      if (take && dynamic && std::chrono::steady_clock::now() - last_refresh > opts.poll_interval)
+        refresh();
+      const std::string run_at = detail::iso_utc_z(std::chrono::system_clock::now());
+      argv.clear();
+      argv.insert(argv.end(), {keys.prefix(), id, pending.mode, pending.payload, pending.failure,
+                               take ? "1" : "0", run_at});
+      argv.insert(argv.end(), queues.begin(), queues.end());
+      std::vector<std::string_view> views(argv.begin(), argv.end());
+      r = conn.eval(scripts::worker_step(), {}, views);
+      backoff = std::chrono::milliseconds(50);
+    } catch (const Error& e) {
+      // Redis down or restarting: keep `pending` and send the same step again later; the step
+      // is idempotent (see worker_step.lua), so nothing is lost or done twice.
+      error(fmt::format("{} (retrying in {} ms)", e.what(), backoff.count()));
+      notifier->wait(notifier->generation(), backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      continue;
+    }
+    if (!pending.mode.empty()) ++done;
+    pending = Pending{};
+    if (!take) continue;
+    if (r.is_nil()) {
+      emit(opts.events.on_poll, id);
+      notifier->wait(gen, opts.poll_interval);
+      last_refresh = {};  // re-read "*" queues while idle
+      continue;
+    }
+    if (r.size() == 1) {  // {"paused"}: the pause-all-workers key
+      if (!pause_announced) {
+        pause_announced = true;
+        emit(opts.events.on_pause, id);
+        log(LogLevel::Info, fmt::format("worker {} paused by pause-all-workers", id));
+      }
+      notifier->wait(gen, opts.poll_interval);
+      continue;
+    }
+    pause_announced = false;
+    is_busy = true;
+    pending = perform(conn, r.element(0).string(), r.element(1).string());
+    is_busy = false;
+    if (abandoned) return;  // stop() gave up on us: the job stays in flight for recovery
+  }
+
+  heartbeat->remove(id);
+  try {
+    if (conn.eval(scripts::worker_unregister(), {}, {keys.prefix(), id, name}).integer() == 0)
+      log(LogLevel::Warning,
+          fmt::format("worker {}: a job is still in flight; registration kept for recovery", id));
+  } catch (const Error& e) {
+    error(fmt::format("unregistering: {}", e.what()));
+  }
+  log(LogLevel::Info, fmt::format("worker {} stopped", id));
+  is_running = false;
+  emit(opts.events.on_end, id);
+}
+
+Worker::Worker(ConnectionOptions connection, std::shared_ptr<const JobRegistry> registry,
+               WorkerOptions options)
+    : state_(std::make_shared<State>()) {
+  auto& s = *state_;
+  if (options.queues.empty()) throw ConfigError("a worker needs at least one queue");
+  for (const auto& q : options.queues) {
+    if (q.empty() || q.find_first_of(":,") != std::string::npos)
+      throw ConfigError(fmt::format(
+          "worker queue '{}' is empty or contains ':' or ',' (they break worker ids)", q));
+  }
+  if (options.host.empty()) options.host = local_host();
+  if (options.host.find(':') != std::string::npos)
+    throw ConfigError(fmt::format("worker host name '{}' contains ':'", options.host));
+  s.keys = Keys(connection.key_namespace);
+  s.copts = std::move(connection);
+  s.registry = std::move(registry);
+  s.opts = std::move(options);
+  s.name = next_worker_name(s.opts.host);
+  std::vector<std::string> shown;  // Ruby leaves "!exclusions" out of the id
+  for (const auto& q : s.opts.queues)
+    if (q[0] != '!') shown.push_back(q);
+  s.queues_str = join(shown, ',');
+  s.id = s.name + ":" + s.queues_str;
+  s.dynamic = detail::queues_are_dynamic(s.opts.queues);
+  s.notifier = detail::Notifier::get(s.copts);
+  s.heartbeat = detail::Heartbeat::get(s.copts);
+  ConnectionOptions qopts = s.copts;
+  s.queue = std::make_unique<Queue>(std::make_shared<ConnectionPool>(qopts, 1), s.registry);
+}
+
+Worker::~Worker() {
+  stop();
+}
+
+const std::string& Worker::id() const {
+  return state_->id;
+}
+const std::string& Worker::name() const {
+  return state_->name;
+}
+
+void Worker::start() {
+  auto s = state_;
+  std::lock_guard<std::mutex> lock(s->mu);
+  if (!s->finished) return;
+  s->finished = false;
+  s->stop_requested = false;
+  if (s->thread.joinable()) s->thread.join();
+  s->thread = std::thread([s] {
+    s->run_loop();
+    {
+      std::lock_guard<std::mutex> l(s->mu);
+      s->finished = true;
+    }
+    s->cv.notify_all();
+  });
+}
+
+void Worker::run() {
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->finished = false;
+  }
+  state_->run_loop();
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->finished = true;
+  }
+  state_->cv.notify_all();
+}
+
+void Worker::request_stop() {
+  state_->stop_requested = true;
+  state_->notifier->wake_all();
+}
+
+bool Worker::stop(std::chrono::milliseconds deadline) {
+  auto s = state_;
+  request_stop();
+  std::unique_lock<std::mutex> lock(s->mu);
+  bool ok = true;
+  if (deadline == std::chrono::milliseconds::max()) {
+    s->cv.wait(lock, [&] { return s->finished; });
+  } else if (!s->cv.wait_for(lock, deadline, [&] { return s->finished; })) {
+    ok = false;
+    s->abandoned = true;
+    s->log(LogLevel::Warning,
+           fmt::format("worker {}: stop deadline passed while a job was running; the job stays "
+                       "in flight for recovery by a Scheduler",
+                       s->id));
+    // No more heartbeats: the worker now looks dead, which is what lets recovery take the job.
+    lock.unlock();
+    s->heartbeat->remove(s->id);
+    lock.lock();
+    if (s->thread.joinable()) s->thread.detach();
+    return false;
+  }
+  if (s->thread.joinable() && s->thread.get_id() != std::this_thread::get_id()) {
+    lock.unlock();
+    s->thread.join();
+  }
+  return ok;
+}
+
+void Worker::pause() {
+  state_->paused = true;
+}
+
+void Worker::resume() {
+  state_->paused = false;
+  state_->notifier->wake_all();
+}
+
+bool Worker::running() const {
+  return state_->is_running;
+}
+bool Worker::busy() const {
+  return state_->is_busy;
+}
+std::uint64_t Worker::jobs_done() const {
+  return state_->done;
+}
+
+}  // namespace resque
