@@ -385,6 +385,7 @@ void Worker::request_stop() {
 
 bool Worker::stop(std::chrono::milliseconds deadline) {
   auto s = state_;
+  if (s->abandoned) return false;  // already given up on; its thread is detached
   request_stop();
   std::unique_lock<std::mutex> lock(s->mu);
   bool ok = true;

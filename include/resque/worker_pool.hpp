@@ -1,0 +1,76 @@
+#pragma once
+/// @file worker_pool.hpp
+/// N worker threads in the application process sharing one registry, each with its own
+/// connection; optional scaling by backlog; one stop for all.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "resque/worker.hpp"
+
+namespace resque {
+
+/// Pool settings. Plain struct with defaults.
+struct WorkerPoolOptions {
+  /// Template for every worker (queues, intervals, host, events, log). Required: queues.
+  WorkerOptions worker;
+  /// Threads started at once and kept while idle. Default 1.
+  std::size_t min_threads = 1;
+  /// Most threads; the pool grows while jobs wait and every thread is busy, and shrinks back
+  /// to min_threads when queues are empty. Default 8. min == max gives a fixed pool.
+  std::size_t max_threads = 8;
+  /// How often the backlog is checked for scaling. Default 500 ms.
+  std::chrono::milliseconds scale_interval{500};
+};
+
+/// Thread-safety: every method may be called from any thread.
+class WorkerPool {
+ public:
+  WorkerPool(ConnectionOptions connection, std::shared_ptr<const JobRegistry> registry,
+             WorkerPoolOptions options);
+  /// Stops gracefully (every current job finishes).
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  void start();
+  /// Stops every worker (they stop taking jobs at once, finish their current job, unregister).
+  /// With a deadline, jobs still running when it passes stay in flight for recovery; returns
+  /// false in that case.
+  bool stop(std::chrono::milliseconds deadline = std::chrono::milliseconds::max());
+  void pause();
+  void resume();
+  /// Current number of worker threads.
+  std::size_t size() const;
+  std::vector<std::string> worker_ids() const;
+  /// Jobs finished by all workers of the pool so far.
+  std::uint64_t jobs_done() const;
+
+ private:
+  void add_worker_locked();
+  void scale_loop();
+  ConnectionOptions connection_;
+  std::shared_ptr<const JobRegistry> registry_;
+  WorkerPoolOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::uint64_t retired_done_ = 0;
+  bool started_ = false;
+  bool stopping_ = false;
+  bool paused_ = false;
+  std::thread scaler_;
+};
+
+/// For standalone worker binaries (opt-in; nothing is installed by default): starts the pool
+/// and maps signals as Ruby Resque does — QUIT and TERM stop gracefully, INT too, USR2 pauses,
+/// CONT resumes. Returns after the pool stopped; the previous handlers are restored.
+void run_until_signalled(WorkerPool& pool);
+
+}  // namespace resque

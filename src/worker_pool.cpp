@@ -1,0 +1,147 @@
+#include "resque/worker_pool.hpp"
+
+#include <fmt/format.h>
+
+#include "queue_patterns.hpp"
+#include "resque/connection.hpp"
+#include "resque/error.hpp"
+#include "resque/keys.hpp"
+
+namespace resque {
+
+WorkerPool::WorkerPool(ConnectionOptions connection, std::shared_ptr<const JobRegistry> registry,
+                       WorkerPoolOptions options)
+    : connection_(std::move(connection)),
+      registry_(std::move(registry)),
+      options_(std::move(options)) {
+  if (options_.min_threads == 0) options_.min_threads = 1;
+  if (options_.max_threads < options_.min_threads) options_.max_threads = options_.min_threads;
+  if (options_.worker.queues.empty()) throw ConfigError("a worker pool needs at least one queue");
+}
+
+WorkerPool::~WorkerPool() {
+  stop();
+}
+
+void WorkerPool::add_worker_locked() {
+  auto w = std::make_unique<Worker>(connection_, registry_, options_.worker);
+  if (paused_) w->pause();
+  w->start();
+  workers_.push_back(std::move(w));
+}
+
+void WorkerPool::start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (started_) return;
+  started_ = true;
+  stopping_ = false;
+  for (std::size_t i = 0; i < options_.min_threads; ++i) add_worker_locked();
+  if (options_.max_threads > options_.min_threads) scaler_ = std::thread([this] { scale_loop(); });
+}
+
+void WorkerPool::scale_loop() {
+  Connection conn(connection_);
+  const Keys keys(connection_.key_namespace);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, options_.scale_interval, [&] { return stopping_; });
+    if (stopping_) break;
+    std::size_t busy = 0;
+    for (const auto& w : workers_) busy += w->busy() ? 1 : 0;
+    const std::size_t n = workers_.size();
+    lock.unlock();
+    long long backlog = 0;
+    try {
+      auto queues = options_.worker.queues;
+      if (detail::queues_are_dynamic(queues))
+        queues =
+            detail::resolve_queues(queues, conn.command({"SMEMBERS", keys.queues()}).strings());
+      std::vector<std::vector<std::string>> cmds;
+      for (const auto& q : queues) cmds.push_back({"LLEN", keys.queue(q)});
+      for (auto& r : conn.pipeline(cmds))
+        if (!r.is_error()) backlog += r.integer();
+    } catch (const Error&) {
+      // Redis unreachable: the workers report it; keep the pool as it is.
+    }
+    lock.lock();
+    if (stopping_ || paused_) continue;
+    if (backlog > 0 && busy == n && n < options_.max_threads) {
+      add_worker_locked();
+    } else if (backlog == 0 && busy < n && n > options_.min_threads) {
+      // Retire the newest worker; it finishes any job it has first.
+      auto w = std::move(workers_.back());
+      workers_.pop_back();
+      lock.unlock();
+      w->stop();
+      lock.lock();
+      retired_done_ += w->jobs_done();
+    }
+  }
+}
+
+bool WorkerPool::stop(std::chrono::milliseconds deadline) {
+  std::vector<std::unique_ptr<Worker>> ws;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_) return true;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (scaler_.joinable()) scaler_.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Every worker stops taking jobs at once, before any is waited for.
+    for (auto& w : workers_) w->request_stop();
+  }
+  bool ok = true;
+  const auto until = deadline == std::chrono::milliseconds::max()
+                         ? std::chrono::steady_clock::time_point::max()
+                         : std::chrono::steady_clock::now() + deadline;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& w : workers_) {
+    if (until == std::chrono::steady_clock::time_point::max()) {
+      ok = w->stop() && ok;
+    } else {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
+      ok = w->stop(std::max(left, std::chrono::milliseconds(0))) && ok;
+    }
+    retired_done_ += w->jobs_done();
+  }
+  workers_.clear();
+  started_ = false;
+  return ok;
+}
+
+void WorkerPool::pause() {
+  std::lock_guard<std::mutex> lock(mu_);
+  paused_ = true;
+  for (auto& w : workers_) w->pause();
+}
+
+void WorkerPool::resume() {
+  std::lock_guard<std::mutex> lock(mu_);
+  paused_ = false;
+  for (auto& w : workers_) w->resume();
+}
+
+std::size_t WorkerPool::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return workers_.size();
+}
+
+std::vector<std::string> WorkerPool::worker_ids() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& w : workers_) out.push_back(w->id());
+  return out;
+}
+
+std::uint64_t WorkerPool::jobs_done() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::uint64_t n = retired_done_;
+  for (const auto& w : workers_) n += w->jobs_done();
+  return n;
+}
+
+}  // namespace resque
