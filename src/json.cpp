@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "resque/error.hpp"
 
@@ -109,6 +113,32 @@ void write_string(std::string& out, std::string_view s, const std::string& path)
   out += '"';
 }
 
+// JavaScript's array-index keys: "0" or [1-9][0-9]* below 2^32-1. Objects list them first, in
+// ascending order, before the other keys (ECMAScript OrdinaryOwnPropertyKeys), and
+// JSON.stringify follows that order.
+bool array_index(const std::string& k, std::uint32_t& index) {
+  if (k.empty() || k.size() > 10 || (k[0] == '0' && k.size() > 1)) return false;
+  std::uint64_t n = 0;
+  for (const char c : k) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (n >= 0xFFFFFFFFull) return false;
+  index = static_cast<std::uint32_t>(n);
+  return true;
+}
+
+void write(std::string& out, const Json& v, const std::string& path);
+
+void write_member(std::string& out, bool& first, const std::string& k, const Json& e,
+                  const std::string& path) {
+  if (!first) out += ',';
+  first = false;
+  write_string(out, k, path + " key");
+  out += ':';
+  write(out, e, path + "." + k);
+}
+
 void write(std::string& out, const Json& v, const std::string& path) {
   switch (v.type()) {
     case Json::value_t::null: out += "null"; break;
@@ -138,12 +168,17 @@ void write(std::string& out, const Json& v, const std::string& path) {
     case Json::value_t::object: {
       out += '{';
       bool first = true;
-      for (const auto& [k, e] : v.items()) {
-        if (!first) out += ',';
-        first = false;
-        write_string(out, k, path + " key");
-        out += ':';
-        write(out, e, path + "." + k);
+      std::vector<std::pair<std::uint32_t, Json::const_iterator>> indexed;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        std::uint32_t index = 0;
+        if (array_index(it.key(), index)) indexed.emplace_back(index, it);
+      }
+      std::sort(indexed.begin(), indexed.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (const auto& [index, it] : indexed) write_member(out, first, it.key(), it.value(), path);
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        std::uint32_t index = 0;
+        if (!array_index(it.key(), index)) write_member(out, first, it.key(), it.value(), path);
       }
       out += '}';
       break;
@@ -166,7 +201,8 @@ std::string encode_json(const Json& value) {
 Json decode_json(std::string_view text) {
   try {
     return Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, and out_of_range for numbers beyond a double (1e400).
     throw EncodingError(fmt::format("invalid JSON: {}", e.what()));
   }
 }

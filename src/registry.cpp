@@ -19,7 +19,8 @@ std::string json_type_name(const Json& v) {
 
 void bad_argument(const std::string& job, std::size_t index, const char* expected,
                   const Json& got) {
-  std::string shown = got.dump();
+  // replace: a job built in C++ may hold bytes that are not UTF-8; the message must still form.
+  std::string shown = got.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (shown.size() > 80) shown = shown.substr(0, 77) + "...";
   throw ArgumentError(fmt::format("{}: argument {} must be {}, got {} {}", job, index + 1, expected,
                                   json_type_name(got), shown));

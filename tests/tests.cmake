@@ -7,3 +7,9 @@ resque_add_test(integration_connection LABELS integration connection faults
                 SOURCES integration/connection_test.cpp)
 resque_add_test(integration_worker LABELS integration worker
                 SOURCES integration/worker_test.cpp)
+resque_add_test(unit_codec LABELS unit queue
+                SOURCES unit/codec_test.cpp unit/registry_test.cpp unit/keys_test.cpp)
+# Support shared by the interop tests (node-resque driver runner, Redis dumps for fixtures).
+target_sources(resque_test_support PRIVATE support/node_peer.cpp support/redis_dump.cpp)
+resque_add_test(interop_queue LABELS interop queue
+                SOURCES interop/queue_interop_test.cpp)

@@ -13,10 +13,12 @@ namespace resque {
 /// as JavaScript and Ruby keep them, so re-encoding reproduces the peers' bytes.
 using Json = nlohmann::ordered_json;
 
-/// Encodes a value exactly as JavaScript's JSON.stringify does: compact, keys in order, UTF-8
-/// raw, '/' unescaped, integers exact (64-bit), doubles in JavaScript's shortest form
-/// (1.0 -> 1, 1e21 -> 1e+21, 1.5e-7 -> 1.5e-7). Throws EncodingError for NaN, infinities and
-/// strings that are not valid UTF-8, naming the offending path (e.g. "args[1]").
+/// Encodes a value exactly as JavaScript's JSON.stringify does: compact, keys in insertion order
+/// except that array-index keys ("0", "17", ...) come first in ascending order, as in any
+/// JavaScript object (node-resque's byte-matching operations depend on this), UTF-8 raw, '/'
+/// unescaped, integers exact (64-bit), doubles in JavaScript's shortest form (1.0 -> 1, 1e21 ->
+/// 1e+21, 1.5e-7 -> 1.5e-7). Throws EncodingError for NaN, infinities and strings that are not
+/// valid UTF-8, naming the offending path (e.g. "args[1]").
 std::string encode_json(const Json& value);
 
 /// Parses any valid JSON (Ruby floats such as 1.0e+20, cjson's "\/", ...). Throws EncodingError

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -52,10 +53,17 @@ template <class R, class C, class... A>
 struct fn_traits<R (C::*)(A...)> {
   using args = std::tuple<typename remove_cvref<A>::type...>;
 };
+// noexcept is part of the function type since C++17.
+template <class R, class C, class... A>
+struct fn_traits<R (C::*)(A...) const noexcept> : fn_traits<R (C::*)(A...) const> {};
+template <class R, class C, class... A>
+struct fn_traits<R (C::*)(A...) noexcept> : fn_traits<R (C::*)(A...)> {};
 template <class R, class... A>
 struct fn_traits<R (*)(A...)> {
   using args = std::tuple<typename remove_cvref<A>::type...>;
 };
+template <class R, class... A>
+struct fn_traits<R (*)(A...) noexcept> : fn_traits<R (*)(A...)> {};
 template <class R, class... A>
 struct fn_traits<R(A...)> {
   using args = std::tuple<typename remove_cvref<A>::type...>;
@@ -108,7 +116,10 @@ T convert_arg(const std::string& job, std::size_t i, const Json& v) {
 
 template <class F, class Tuple, std::size_t... I>
 void call_typed(F& f, const std::string& name, const Json& args, std::index_sequence<I...>) {
-  f(convert_arg<std::tuple_element_t<I, Tuple>>(name, I, args[I])...);
+  // Braced initialisation converts left to right (a call's arguments have no fixed order), so
+  // the error names the first bad argument.
+  Tuple converted{convert_arg<std::tuple_element_t<I, Tuple>>(name, I, args[I])...};
+  f(std::get<I>(std::move(converted))...);
 }
 }  // namespace detail
 
@@ -124,11 +135,11 @@ class JobRegistry {
   JobDefinition& define(const std::string& name, F f, PluginList plugins = {}) {
     using Args = typename detail::fn_traits<F>::args;
     auto perform = [f = std::move(f), name](const Job& job) mutable {
-      constexpr std::size_t n = std::tuple_size_v<Args>;
-      if (job.args.size() != n)
-        throw ArgumentError(fmt::format("{} expects {} argument{}, got {}", name, std::size_t{n},
-                                        n == 1 ? "" : "s", job.args.size()));
-      detail::call_typed<F, Args>(f, name, job.args, std::make_index_sequence<n>{});
+      constexpr std::size_t N = std::tuple_size_v<Args>;
+      if (job.args.size() != N)
+        throw ArgumentError(fmt::format("{} expects {} argument{}, got {}", name, N,
+                                        N == 1 ? "" : "s", job.args.size()));
+      detail::call_typed<F, Args>(f, name, job.args, std::make_index_sequence<N>{});
     };
     return define_raw(name, std::move(perform), std::move(plugins));
   }

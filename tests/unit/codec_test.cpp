@@ -1,0 +1,305 @@
+// The wire codec. Every expected string below was produced by node v20 with
+// `node -e 'console.log(JSON.stringify(<value>))'` when these tests were written, and is
+// hard-coded so that the unit tests need no node.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "resque/error.hpp"
+#include "resque/job.hpp"
+#include "resque/json.hpp"
+
+using namespace std::string_literals;
+using resque::ConfigError;
+using resque::decode_json;
+using resque::decode_payload;
+using resque::encode_json;
+using resque::encode_payload;
+using resque::encode_ruby_delayed;
+using resque::encode_ruby_payload;
+using resque::EncodingError;
+using resque::Job;
+using resque::js_number;
+using resque::Json;
+
+namespace {
+
+// The message of the EncodingError that `f` throws ("" when it throws nothing).
+template <class F>
+std::string encoding_error(F f) {
+  try {
+    f();
+  } catch (const EncodingError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string enc_double(double d) {
+  return encode_json(Json(d));
+}
+
+}  // namespace
+
+// ---- numbers ------------------------------------------------------------------------------
+
+TEST(EncodeJson, Integers) {
+  EXPECT_EQ(encode_json(Json(0)), "0");
+  EXPECT_EQ(encode_json(Json(-1)), "-1");
+  EXPECT_EQ(encode_json(Json(42u)), "42");
+  // Integers are written exactly over the whole 64-bit range. node itself cannot hold them
+  // (JSON.stringify(2**53+1) gives "9007199254740992", INT64_MIN "-9223372036854776000",
+  // UINT64_MAX "18446744073709552000"); exact digits are what Ruby writes and what node's
+  // JSON.parse reads back to the same double, so nothing is lost by writing them exactly.
+  EXPECT_EQ(encode_json(Json(std::int64_t{9007199254740993})), "9007199254740993");
+  EXPECT_EQ(encode_json(Json(std::numeric_limits<std::int64_t>::min())), "-9223372036854775808");
+  EXPECT_EQ(encode_json(Json(std::numeric_limits<std::uint64_t>::max())), "18446744073709551615");
+}
+
+TEST(EncodeJson, DoublesAsJavaScriptPrintsThem) {
+  EXPECT_EQ(enc_double(1.0), "1");
+  EXPECT_EQ(enc_double(0.1), "0.1");
+  EXPECT_EQ(enc_double(1e21), "1e+21");
+  EXPECT_EQ(enc_double(1e20), "100000000000000000000");
+  EXPECT_EQ(enc_double(1.5e-7), "1.5e-7");
+  EXPECT_EQ(enc_double(1e-6), "0.000001");
+  EXPECT_EQ(enc_double(1e-7), "1e-7");
+  EXPECT_EQ(enc_double(123.456), "123.456");
+  EXPECT_EQ(enc_double(-0.0), "0");
+  EXPECT_EQ(enc_double(5e-324), "5e-324");
+  EXPECT_EQ(enc_double(1.7976931348623157e308), "1.7976931348623157e+308");
+  EXPECT_EQ(enc_double(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(enc_double(-1e-7), "-1e-7");
+  EXPECT_EQ(enc_double(1e-5), "0.00001");
+  EXPECT_EQ(enc_double(123e-20), "1.23e-18");
+  EXPECT_EQ(enc_double(2.5), "2.5");
+  EXPECT_EQ(enc_double(-3.75e-10), "-3.75e-10");
+  EXPECT_EQ(enc_double(0.000001234), "0.000001234");
+  EXPECT_EQ(enc_double(1e300), "1e+300");
+  EXPECT_EQ(enc_double(4.35), "4.35");
+  EXPECT_EQ(enc_double(1.2345678901234567e+21), "1.2345678901234568e+21");
+  EXPECT_EQ(enc_double(9.999999999999999e20), "999999999999999900000");
+  EXPECT_EQ(enc_double(9223372036854775808.0), "9223372036854776000");
+  EXPECT_EQ(enc_double(18446744073709551616.0), "18446744073709552000");
+  EXPECT_EQ(enc_double(1e16), "10000000000000000");
+  EXPECT_EQ(enc_double(12345678901234567890.0), "12345678901234567000");
+  EXPECT_EQ(js_number(-2.5), "-2.5");
+}
+
+TEST(EncodeJson, NonFiniteNumbersNameThePath) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  std::string msg = encoding_error([&] { encode_json(Json::array({1, nan})); });
+  EXPECT_NE(msg.find("[1]"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("NaN"), std::string::npos) << msg;
+  msg = encoding_error([&] { encode_json(Json{{"a", Json::array({Json{{"b", -inf}}})}}); });
+  EXPECT_NE(msg.find("a[0].b"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("infinite"), std::string::npos) << msg;
+  EXPECT_NE(encoding_error([&] { encode_json(Json(inf)); }), "");
+
+  // Through the payload encoder the path starts at "args".
+  Job job;
+  job.klass = "ExportJob";
+  job.queue = "exports";
+  job.args = Json::array({42, nan});
+  msg = encoding_error([&] { encode_payload(job); });
+  EXPECT_NE(msg.find("args[1]"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("ExportJob"), std::string::npos) << msg;
+  EXPECT_NE(encoding_error([&] { encode_ruby_payload(job); }), "");
+  EXPECT_NE(encoding_error([&] { encode_ruby_delayed(job); }), "");
+}
+
+// ---- strings ------------------------------------------------------------------------------
+
+TEST(EncodeJson, SlashAndUnicodeStayRaw) {
+  EXPECT_EQ(encode_json(Json("a/b")), R"("a/b")");
+  EXPECT_EQ(encode_json(Json("\xc3\xa9")), "\"\xc3\xa9\"");                                  // é
+  EXPECT_EQ(encode_json(Json("\xe6\x97\xa5\xe6\x9c\xac")), "\"\xe6\x97\xa5\xe6\x9c\xac\"");  // 日本
+  EXPECT_EQ(encode_json(Json("\xf0\x9f\x98\x80")), "\"\xf0\x9f\x98\x80\"");                  // 😀
+  // U+2028 / U+2029 / DEL are written raw by JSON.stringify (hex 22 e280a8 e280a9 7f 22).
+  EXPECT_EQ(encode_json(Json("\xe2\x80\xa8\xe2\x80\xa9\x7f")), "\"\xe2\x80\xa8\xe2\x80\xa9\x7f\"");
+}
+
+TEST(EncodeJson, ControlCharactersQuotesBackslashes) {
+  EXPECT_EQ(encode_json(Json("\0\x1f\b\f\n\r\t"s)), R"("\u0000\u001f\b\f\n\r\t")");
+  EXPECT_EQ(encode_json(Json("\x01\x0b\x0e\x1b"s)), R"("\u0001\u000b\u000e\u001b")");
+  EXPECT_EQ(encode_json(Json("q\"b\\s")), R"("q\"b\\s")");
+  EXPECT_EQ(encode_json(Json("")), R"("")");
+}
+
+TEST(EncodeJson, InvalidUtf8IsRefused) {
+  const char* bad[] = {
+      "\xff",              // never valid
+      "a\x80",             // lone continuation byte
+      "\xc0\xaf",          // overlong '/'
+      "\xe0\x80\xaf",      // overlong, 3 bytes
+      "\xed\xa0\x80",      // UTF-16 surrogate D800
+      "\xe6\x97",          // truncated 日
+      "\xf0\x9f\x98",      // truncated emoji
+      "\xf4\x90\x80\x80",  // above U+10FFFF
+  };
+  for (const char* s : bad) {
+    const std::string msg = encoding_error([&] { encode_json(Json::array({"ok", s})); });
+    EXPECT_NE(msg.find("[1]"), std::string::npos) << "input " << testing::PrintToString(s);
+    EXPECT_NE(msg.find("UTF-8"), std::string::npos) << msg;
+  }
+  // In an object key too.
+  EXPECT_NE(encoding_error([&] { encode_json(Json{{"\xff", 1}}); }), "");
+}
+
+// ---- structure ----------------------------------------------------------------------------
+
+TEST(EncodeJson, NestedObjectsKeepKeyOrder) {
+  Json v = Json::object();
+  v["b"] = 1;
+  v["a"] = Json{{"z", Json::array({1, Json{{"y", nullptr}, {"x", true}}})}, {"c", false}};
+  v[""] = Json::array();
+  EXPECT_EQ(encode_json(v), R"({"b":1,"a":{"z":[1,{"y":null,"x":true}],"c":false},"":[]})");
+}
+
+TEST(EncodeJson, EmptyContainers) {
+  EXPECT_EQ(encode_json(Json::array()), "[]");
+  EXPECT_EQ(encode_json(Json::object()), "{}");
+  EXPECT_EQ(encode_json(Json::array({Json::array(), Json::object()})), "[[],{}]");
+  EXPECT_EQ(encode_json(Json(nullptr)), "null");
+  EXPECT_EQ(encode_json(Json(true)), "true");
+}
+
+TEST(EncodeJson, ArrayIndexKeysComeFirstAsInJavaScript) {
+  // JavaScript objects list integer-index keys (0 .. 2^32-2) first, ascending, then the other
+  // keys in insertion order; JSON.stringify(JSON.parse(<this input>)) gives the expected text.
+  // node-resque's byte-matching operations (del, removeFailed, lock keys) depend on it.
+  const Json v = decode_json(
+      R"({"b":1,"2":2,"1":3,"01":4,"-1":5,"4294967294":6,"4294967295":7,"1.5":8,"a":9})");
+  EXPECT_EQ(encode_json(v),
+            R"({"1":3,"2":2,"4294967294":6,"b":1,"01":4,"-1":5,"4294967295":7,"1.5":8,"a":9})");
+  EXPECT_EQ(encode_json(decode_json(R"({"10":1,"9":2,"0":3})")), R"({"0":3,"9":2,"10":1})");
+}
+
+TEST(DecodeJson, RoundTripsAndRefuses) {
+  const std::string text =
+      R"({"s":"\u00e9\ud83d\ude00\u2028","n":[0,-1,1.5,1e-7,18446744073709551615,-9223372036854775808]})";
+  EXPECT_EQ(encode_json(decode_json(text)),
+            "{\"s\":\"\xc3\xa9\xf0\x9f\x98\x80\xe2\x80\xa8\",\"n\":[0,-1,1.5,1e-7,"
+            "18446744073709551615,-9223372036854775808]}");
+  EXPECT_THROW(decode_json("{"), EncodingError);
+  EXPECT_THROW(decode_json(""), EncodingError);
+  EXPECT_THROW(decode_json("[1,]"), EncodingError);
+  EXPECT_THROW(decode_json("\"\xff\""), EncodingError);  // invalid UTF-8 inside a string
+  EXPECT_THROW(decode_json("[1e400]"), EncodingError);   // beyond double range
+  EXPECT_THROW(decode_json("[1] x"), EncodingError);
+}
+
+// ---- payloads -----------------------------------------------------------------------------
+
+namespace {
+Job export_job() {
+  Job job;
+  job.klass = "ExportJob";
+  job.queue = "exports";
+  job.args = Json::array({42, "a@b.pt"});
+  return job;
+}
+}  // namespace
+
+TEST(Payload, EncodeMatchesNodeFixture01) {
+  // tests/fixtures/node/01_enqueue.json, resque:queue:exports
+  EXPECT_EQ(encode_payload(export_job()),
+            R"({"class":"ExportJob","queue":"exports","args":[42,"a@b.pt"]})");
+  EXPECT_EQ(encode_ruby_payload(export_job()), R"({"class":"ExportJob","args":[42,"a@b.pt"]})");
+  EXPECT_EQ(encode_ruby_delayed(export_job()),
+            R"({"class":"ExportJob","args":[42,"a@b.pt"],"queue":"exports"})");
+}
+
+TEST(Payload, DecodeNodePayloadRoundTrips) {
+  const std::string stored = R"({"class":"ExportJob","queue":"exports","args":[42,"a@b.pt"]})";
+  const Job job = decode_payload(stored);
+  EXPECT_EQ(job.klass, "ExportJob");
+  EXPECT_EQ(job.queue, "exports");
+  EXPECT_EQ(job.args, Json::array({42, "a@b.pt"}));
+  EXPECT_TRUE(job.extra.empty());
+  EXPECT_EQ(encode_payload(job), stored);
+}
+
+TEST(Payload, DecodeRubyPayloadHasNoQueue) {
+  const Job job = decode_payload(R"({"class":"X","args":[1]})");
+  EXPECT_EQ(job.klass, "X");
+  EXPECT_EQ(job.queue, "");
+  EXPECT_EQ(job.args, Json::array({1}));
+}
+
+TEST(Payload, DecodeRubyFloats) {
+  const Job job = decode_payload(R"({"class":"X","args":[1.0e+20,2.5E-3,1.0]})");
+  EXPECT_EQ(encode_json(job.args), "[100000000000000000000,0.0025,1]");
+}
+
+TEST(Payload, DecodeCjsonQuirks) {
+  // Lua cjson writes an empty array as {} and escapes '/'.
+  Job job = decode_payload(R"({"class":"X","args":{},"queue":"q"})");
+  EXPECT_EQ(job.args, Json::array());
+  EXPECT_EQ(job.queue, "q");
+  job = decode_payload(R"({"class":"a\/b","args":["a\/b"]})");
+  EXPECT_EQ(job.klass, "a/b");
+  EXPECT_EQ(job.args, Json::array({"a/b"}));
+  EXPECT_EQ(encode_json(job.args), R"(["a/b"])");
+}
+
+TEST(Payload, ExtraFieldsKeptInOrderAndWrittenAfterArgs) {
+  const Job job = decode_payload(
+      R"({"jid":"abc123","class":"HardWorker","retry":true,"args":[1],"queue":"default","enqueued_at":1700000000.5})");
+  EXPECT_EQ(job.klass, "HardWorker");
+  EXPECT_EQ(job.queue, "default");
+  ASSERT_EQ(job.extra.size(), 3u);
+  EXPECT_EQ(encode_json(job.extra), R"({"jid":"abc123","retry":true,"enqueued_at":1700000000.5})");
+  EXPECT_EQ(
+      encode_payload(job),
+      R"({"class":"HardWorker","queue":"default","args":[1],"jid":"abc123","retry":true,"enqueued_at":1700000000.5})");
+}
+
+TEST(Payload, ArgsShapes) {
+  EXPECT_EQ(decode_payload(R"({"class":"X"})").args, Json::array());
+  EXPECT_EQ(decode_payload(R"({"class":"X","args":null})").args, Json::array());
+  EXPECT_EQ(decode_payload(R"({"class":"X","args":5})").args, Json::array({5}));
+  EXPECT_EQ(decode_payload(R"({"class":"X","args":"s"})").args, Json::array({"s"}));
+  EXPECT_EQ(decode_payload(R"({"class":"X","args":{"a":1}})").args, Json::array({Json{{"a", 1}}}));
+  EXPECT_EQ(decode_payload(R"({"class":"X","args":[[],{}]})").args,
+            Json::array({Json::array(), Json::object()}));
+}
+
+TEST(Payload, RefusesWhatIsNotAJob) {
+  EXPECT_THROW(decode_payload("not json"), EncodingError);
+  EXPECT_THROW(decode_payload(""), EncodingError);
+  EXPECT_THROW(decode_payload(R"([{"class":"X"}])"), EncodingError);
+  EXPECT_THROW(decode_payload(R"("X")"), EncodingError);
+  EXPECT_THROW(decode_payload(R"({"args":[1],"queue":"q"})"), EncodingError);
+  EXPECT_THROW(decode_payload(R"({"class":7,"args":[]})"), EncodingError);
+  EXPECT_THROW(decode_payload(R"({"class":null,"args":[]})"), EncodingError);
+  EXPECT_THROW(decode_payload(R"({"class":"X","args":[1e400]})"), EncodingError);
+  const std::string msg = encoding_error([] { decode_payload(R"({"queue":"q"})"); });
+  EXPECT_NE(msg.find("class"), std::string::npos) << msg;
+}
+
+// ---- names --------------------------------------------------------------------------------
+
+TEST(Names, QueueNames) {
+  EXPECT_NO_THROW(resque::validate_queue_name("exports"));
+  EXPECT_NO_THROW(resque::validate_queue_name("high-priority_1.x"));
+  EXPECT_THROW(resque::validate_queue_name(""), ConfigError);
+  EXPECT_THROW(resque::validate_queue_name("a:b"), ConfigError);
+  EXPECT_THROW(resque::validate_queue_name("a,b"), ConfigError);
+  try {
+    resque::validate_queue_name("a,b");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("a,b"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Names, ClassNames) {
+  EXPECT_NO_THROW(resque::validate_class_name("ExportJob"));
+  EXPECT_NO_THROW(resque::validate_class_name("Admin::ExportJob"));
+  EXPECT_THROW(resque::validate_class_name(""), ConfigError);
+}
