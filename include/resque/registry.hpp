@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -123,8 +124,10 @@ class JobRegistry {
   template <class F>
   JobDefinition& define(const std::string& name, F f, PluginList plugins = {}) {
     using Args = typename detail::fn_traits<F>::args;
-    constexpr std::size_t N = std::tuple_size_v<Args>;
     auto perform = [f = std::move(f), name](const Job& job) mutable {
+      // Declared inside the lambda: fmt::format takes its arguments by reference, which
+      // odr-uses N, and an enclosing-scope N would then have to be captured.
+      constexpr std::size_t N = std::tuple_size_v<Args>;
       if (job.args.size() != N)
         throw ArgumentError(fmt::format("{} expects {} argument{}, got {}", name, N,
                                         N == 1 ? "" : "s", job.args.size()));
