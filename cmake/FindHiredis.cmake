@@ -14,12 +14,12 @@ if(TARGET hiredis::hiredis)
   return()
 endif()
 
-# 2. Debian's 0.14 HiredisConfig.cmake: variables only.
-find_package(Hiredis 0.14 CONFIG QUIET NAMES Hiredis) # its version file needs a version
+# 2. Debian's 0.14 HiredisConfig.cmake: variables only. Its version file fails unless a version
+#    is requested. find_package sets Hiredis_VERSION from it (PACKAGE_VERSION is not visible here).
+find_package(Hiredis 0.14 CONFIG QUIET NAMES Hiredis)
 if(HIREDIS_INCLUDE_DIRS AND HIREDIS_LIBRARIES)
   set(_hiredis_inc ${HIREDIS_INCLUDE_DIRS})
   set(_hiredis_lib ${HIREDIS_LIBRARIES})
-  set(Hiredis_VERSION ${PACKAGE_VERSION})
 endif()
 
 # 3. pkg-config.
@@ -35,8 +35,21 @@ endif()
 
 # 4. Plain search (also fills in what pkg-config found).
 if(NOT _hiredis_lib)
-  find_path(_hiredis_inc NAMES hiredis/hiredis.h HINTS ${PC_HIREDIS_INCLUDEDIR})
-  find_library(_hiredis_lib NAMES hiredis HINTS ${PC_HIREDIS_LIBDIR})
+  # hiredis.pc's includedir is <prefix>/include/hiredis for 0.14 and <prefix>/include for 1.x;
+  # we include <hiredis/hiredis.h>, so look in its parent too.
+  find_path(_hiredis_inc NAMES hiredis/hiredis.h
+            HINTS ${PC_HIREDIS_INCLUDEDIR} ${PC_HIREDIS_INCLUDEDIR}/.. ${PC_HIREDIS_INCLUDE_DIRS})
+  find_library(_hiredis_lib NAMES hiredis HINTS ${PC_HIREDIS_LIBDIR} ${PC_HIREDIS_LIBRARY_DIRS})
+endif()
+
+if(NOT Hiredis_VERSION AND _hiredis_inc AND EXISTS "${_hiredis_inc}/hiredis/hiredis.h")
+  file(STRINGS "${_hiredis_inc}/hiredis/hiredis.h" _hiredis_defs
+       REGEX "^#define HIREDIS_(MAJOR|MINOR|PATCH) [0-9]+")
+  foreach(_part IN ITEMS MAJOR MINOR PATCH)
+    string(REGEX REPLACE ".*#define HIREDIS_${_part} ([0-9]+).*" "\\1" _hiredis_${_part}
+                         "${_hiredis_defs}")
+  endforeach()
+  set(Hiredis_VERSION "${_hiredis_MAJOR}.${_hiredis_MINOR}.${_hiredis_PATCH}")
 endif()
 
 include(FindPackageHandleStandardArgs)

@@ -1,0 +1,38 @@
+// A consumer of resque-cpp that uses only the installed headers and the resque::resque target.
+// Prints a few lines that tests/consumers/run.sh compares with the expected text. Nothing here
+// talks to Redis: constructing a Queue only sets up its (lazy) connection pool, but it pulls the
+// hiredis-using objects of a static libresque into the link.
+#include <resque/connection.hpp>
+#include <resque/queue.hpp>
+#include <resque/registry.hpp>
+
+#include <iostream>
+
+int main() {
+  const resque::Keys keys("resque");
+  std::cout << "keys: " << keys.queue("jobs") << ' ' << keys.failed() << '\n';
+
+  const resque::ConnectionOptions opts = resque::parse_redis_url("redis://h:1/2");
+  std::cout << "url: " << opts.host << ' ' << opts.port << ' ' << opts.db << '\n';
+
+  resque::Job job;
+  job.klass = "Add";
+  job.queue = "math";
+  job.args = resque::Json::array({1, 2});
+  std::cout << "payload: " << resque::encode_payload(job) << '\n';
+
+  // registry.hpp is header-heavy (templates using fmt): exercise it so its dependencies have to
+  // be usable by the consumer too.
+  resque::JobRegistry registry;
+  registry.define("Add", [](int a, int b) { std::cout << "sum: " << a + b << '\n'; });
+  registry.find("Add")->perform(job);
+  try {
+    registry.find("Add")->perform(resque::Job{"Add", "math", resque::Json::array({1})});
+  } catch (const resque::ArgumentError& e) {
+    std::cout << "error: " << e.what() << '\n';
+  }
+
+  resque::Queue queue(opts);
+  std::cout << "queue: " << queue.keys().queue("math") << '\n';
+  return 0;
+}
