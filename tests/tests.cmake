@@ -5,3 +5,5 @@ resque_add_test(unit_connection PRIVATE LABELS unit connection
                 SOURCES unit/url_test.cpp unit/sha1_test.cpp)
 resque_add_test(integration_connection LABELS integration connection faults
                 SOURCES integration/connection_test.cpp)
+resque_add_test(unit_queue_timefmt PRIVATE LABELS unit queue
+                SOURCES unit/timefmt_test.cpp)
