@@ -11,5 +11,12 @@ namespace resque::scripts {
   }
 RESQUE_SCRIPT(enqueue)
 RESQUE_SCRIPT(enqueue_at)
+RESQUE_SCRIPT(del_matching)
+RESQUE_SCRIPT(del_queue)
+RESQUE_SCRIPT(del_delayed)
+RESQUE_SCRIPT(remove_failed)
+RESQUE_SCRIPT(retry_failed)
+RESQUE_SCRIPT(retry_and_remove_failed)
+RESQUE_SCRIPT(force_clean_worker)
 #undef RESQUE_SCRIPT
 }  // namespace resque::scripts
