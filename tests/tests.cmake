@@ -7,3 +7,5 @@ resque_add_test(integration_connection LABELS integration connection faults
                 SOURCES integration/connection_test.cpp)
 resque_add_test(unit_queue_timefmt PRIVATE LABELS unit queue
                 SOURCES unit/timefmt_test.cpp)
+resque_add_test(integration_queue_enqueue LABELS integration queue
+                SOURCES integration/queue_enqueue_test.cpp)
