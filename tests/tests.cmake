@@ -9,3 +9,5 @@ resque_add_test(unit_queue_timefmt PRIVATE LABELS unit queue
                 SOURCES unit/timefmt_test.cpp)
 resque_add_test(integration_queue_enqueue LABELS integration queue
                 SOURCES integration/queue_enqueue_test.cpp)
+resque_add_test(integration_queue_inspect LABELS integration queue
+                SOURCES integration/queue_inspect_test.cpp)
