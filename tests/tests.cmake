@@ -13,3 +13,5 @@ resque_add_test(integration_queue_inspect LABELS integration queue
                 SOURCES integration/queue_inspect_test.cpp)
 resque_add_test(integration_queue_delete LABELS integration queue
                 SOURCES integration/queue_delete_test.cpp)
+resque_add_test(integration_queue_failed PRIVATE LABELS integration queue
+                SOURCES integration/queue_failed_test.cpp)
