@@ -15,3 +15,5 @@ resque_add_test(integration_queue_delete LABELS integration queue
                 SOURCES integration/queue_delete_test.cpp)
 resque_add_test(integration_queue_failed PRIVATE LABELS integration queue
                 SOURCES integration/queue_failed_test.cpp)
+resque_add_test(integration_queue_workers PRIVATE LABELS integration queue
+                SOURCES integration/queue_workers_test.cpp)
