@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "hooks.hpp"
+#include "queue_internal.hpp"
 #include "resque/error.hpp"
 #include "resque/registry.hpp"
 #include "scripts.hpp"
@@ -27,16 +28,7 @@ Queue::~Queue() = default;
 
 namespace {
 
-Job make_job(const std::string& queue, const std::string& klass, Json args) {
-  validate_queue_name(queue);
-  validate_class_name(klass);
-  Job job;
-  job.klass = klass;
-  job.queue = queue;
-  // node's rule: a non-array argument is the single argument.
-  job.args = args.is_array() ? std::move(args) : Json::array({std::move(args)});
-  return job;
-}
+using detail::make_job;
 
 // Most payloads one script call carries (Lua's unpack() has a stack limit near 8000).
 constexpr std::size_t kBatchChunk = 1000;
@@ -57,60 +49,53 @@ bool Queue::enqueue(const std::string& queue, const std::string& klass, Json arg
 }
 
 std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
-  auto conn = pool_->acquire();
-  // Hooks first (they may veto), then the survivors grouped by queue in chunks, every chunk one
-  // atomic script call, all chunks pipelined in one round trip.
-  std::vector<Job> accepted;
-  std::vector<std::string> payloads;
-  accepted.reserve(jobs.size());
-  payloads.reserve(jobs.size());
+  // Every job is validated and encoded before any hook runs or anything is written, so one bad
+  // job refuses the whole batch with nothing half-done.
+  std::vector<Job> checked;
+  std::vector<std::string> encoded;
+  checked.reserve(jobs.size());
+  encoded.reserve(jobs.size());
   for (const auto& in : jobs) {
     Job job = make_job(in.queue, in.klass, in.args);
     job.extra = in.extra;
-    std::string payload = encode_payload(job);
-    const JobDefinition* def = registry_ ? registry_->find(job.klass) : nullptr;
-    HookContext ctx{job, *conn, keys_, *this, {}, nullptr, {}, false};
-    if (!detail::run_before_enqueue(def, ctx)) continue;
-    accepted.push_back(std::move(job));
-    payloads.push_back(std::move(payload));
+    encoded.push_back(encode_payload(job));
+    checked.push_back(std::move(job));
   }
-  std::vector<std::vector<std::string>> commands;
-  const Script& script = scripts::enqueue();
+  auto conn = pool_->acquire();
+  // Hooks next (they may veto), then the survivors grouped by queue in chunks, every chunk one
+  // atomic script call, all chunks pipelined in one round trip.
+  std::vector<std::size_t> accepted;
+  accepted.reserve(checked.size());
+  for (std::size_t i = 0; i < checked.size(); ++i) {
+    const JobDefinition* def = registry_ ? registry_->find(checked[i].klass) : nullptr;
+    HookContext ctx{checked[i], *conn, keys_, *this, {}, nullptr, {}, false};
+    if (detail::run_before_enqueue(def, ctx)) accepted.push_back(i);
+  }
+  std::vector<detail::ScriptCall> calls;
   for (std::size_t begin = 0; begin < accepted.size(); begin += kBatchChunk) {
     const std::size_t end = std::min(accepted.size(), begin + kBatchChunk);
-    std::vector<std::string> cmd = {"EVALSHA",      script.sha1(),  "1",
-                                    keys_.queues(), keys_.prefix(), keys_.enqueue_channel()};
+    detail::ScriptCall call{{keys_.queues()}, {keys_.prefix(), keys_.enqueue_channel()}};
     // Consecutive jobs of one queue form one group (order within a queue is kept).
     for (std::size_t i = begin; i < end;) {
+      const std::string& q = checked[accepted[i]].queue;
       std::size_t j = i;
-      while (j < end && accepted[j].queue == accepted[i].queue) ++j;
-      cmd.push_back(accepted[i].queue);
-      cmd.push_back(std::to_string(j - i));
-      for (std::size_t k = i; k < j; ++k) cmd.push_back(std::move(payloads[k]));
+      while (j < end && checked[accepted[j]].queue == q) ++j;
+      call.args.push_back(q);
+      call.args.push_back(std::to_string(j - i));
+      for (std::size_t k = i; k < j; ++k) call.args.push_back(std::move(encoded[accepted[k]]));
       i = j;
     }
-    commands.push_back(std::move(cmd));
+    calls.push_back(std::move(call));
   }
-  if (commands.empty()) return 0;
-  auto replies = conn->pipeline(commands);
-  bool noscript = false;
-  for (auto& r : replies)
-    if (r.is_error() && r.str().substr(0, 8) == "NOSCRIPT") noscript = true;
-  if (noscript) {
-    // The script cache was flushed: every EVALSHA failed before doing anything, so resend.
-    for (auto& c : commands) {
-      c[0] = "EVAL";
-      c[1] = script.source();
-    }
-    replies = conn->pipeline(commands);
-  }
+  if (calls.empty()) return 0;
+  auto replies = detail::eval_pipelined(*conn, scripts::enqueue(), calls);
   for (auto& r : replies)
     if (r.is_error())
       throw ReplyError(
           fmt::format("enqueue_batch on {}: {}", pool_->options().describe(), r.str()));
-  for (const auto& job : accepted) {
-    const JobDefinition* def = registry_ ? registry_->find(job.klass) : nullptr;
-    HookContext ctx{job, *conn, keys_, *this, {}, nullptr, {}, false};
+  for (std::size_t i : accepted) {
+    const JobDefinition* def = registry_ ? registry_->find(checked[i].klass) : nullptr;
+    HookContext ctx{checked[i], *conn, keys_, *this, {}, nullptr, {}, false};
     detail::run_after_enqueue(def, ctx);
   }
   return accepted.size();

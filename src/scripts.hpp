@@ -14,5 +14,12 @@ RESQUE_SCRIPT(enqueue_at)
 RESQUE_SCRIPT(worker_step)
 RESQUE_SCRIPT(worker_register)
 RESQUE_SCRIPT(worker_unregister)
+RESQUE_SCRIPT(del_matching)
+RESQUE_SCRIPT(del_queue)
+RESQUE_SCRIPT(del_delayed)
+RESQUE_SCRIPT(remove_failed)
+RESQUE_SCRIPT(retry_failed)
+RESQUE_SCRIPT(retry_and_remove_failed)
+RESQUE_SCRIPT(force_clean_worker)
 #undef RESQUE_SCRIPT
 }  // namespace resque::scripts

@@ -13,3 +13,15 @@ resque_add_test(unit_codec LABELS unit queue
 target_sources(resque_test_support PRIVATE support/node_peer.cpp support/redis_dump.cpp)
 resque_add_test(interop_queue LABELS interop queue
                 SOURCES interop/queue_interop_test.cpp)
+resque_add_test(unit_queue_timefmt PRIVATE LABELS unit queue
+                SOURCES unit/timefmt_test.cpp)
+resque_add_test(integration_queue_enqueue LABELS integration queue
+                SOURCES integration/queue_enqueue_test.cpp)
+resque_add_test(integration_queue_inspect LABELS integration queue
+                SOURCES integration/queue_inspect_test.cpp)
+resque_add_test(integration_queue_delete LABELS integration queue
+                SOURCES integration/queue_delete_test.cpp)
+resque_add_test(integration_queue_failed PRIVATE LABELS integration queue
+                SOURCES integration/queue_failed_test.cpp)
+resque_add_test(integration_queue_workers PRIVATE LABELS integration queue
+                SOURCES integration/queue_workers_test.cpp)

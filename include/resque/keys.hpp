@@ -40,6 +40,11 @@ class Keys {
     return key(cat("inflight:", worker_id));
   }
   std::string stat(std::string_view name) const { return key(cat("stat:", name)); }
+  /// Per-worker counter "stat:<kind>:<worker>" (kind "processed" or "failed"; worker = a Ruby
+  /// or resque-cpp id, or a node worker name).
+  std::string worker_stat(std::string_view kind, std::string_view worker) const {
+    return key(cat(cat(cat("stat:", kind), ":"), worker));
+  }
   std::string failed() const { return key("failed"); }
   std::string pause_all() const { return key("pause-all-workers"); }
   /// node-resque's scheduler leader lock.
@@ -48,6 +53,13 @@ class Keys {
   std::string ruby_master_lock() const { return key(cat(ns_, ":resque_scheduler_master_lock")); }
   /// Pub/sub channel on which resque-cpp announces enqueues so idle workers wake at once.
   std::string enqueue_channel() const { return key("resque-cpp:enqueued"); }
+
+  /// SCAN MATCH pattern "<ns>:<glob>" with the glob characters of the namespace escaped, so a
+  /// namespace such as "app[1]" matches only itself.
+  std::string pattern(std::string_view glob) const;
+  /// The name of a full key without the namespace prefix ("resque:lock:x" -> "lock:x"); a key
+  /// without the prefix is returned unchanged.
+  std::string_view strip(std::string_view full_key) const;
 
  private:
   static std::string cat(std::string_view a, std::string_view b) {

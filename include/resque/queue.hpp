@@ -92,7 +92,10 @@ class Queue {
   std::vector<std::string> queues();
   long long length(const std::string& queue);
   /// Jobs in a queue (LRANGE semantics for start/stop). Entries that do not decode are
-  /// returned with klass empty and extra["raw"] holding the stored text.
+  /// returned with klass empty and extra["raw"] holding the stored text; Ruby's payloads (no
+  /// "queue" field) get `queue` filled in. Reads and removals accept any non-empty name (so
+  /// queues other writers named with ':' can be inspected and cleaned); empty names throw
+  /// ConfigError.
   std::vector<Job> queued(const std::string& queue, long long start = 0, long long stop = -1);
   /// Delayed timestamps (epoch seconds), ascending.
   std::vector<std::int64_t> timestamps();
@@ -114,7 +117,9 @@ class Queue {
   // ---- changes ------------------------------------------------------------------------
 
   /// Removes jobs of `klass` with these args from a queue, matching by value (jobs written by
-  /// Ruby, node or us), at most `count` (0 = all). Returns how many were removed.
+  /// Ruby, node, cjson or us; object keys in any order; extra payload fields ignored), at most
+  /// `count` (0 = all), the first ones first. Each matching entry is removed by its stored
+  /// bytes in one script. Returns how many were removed.
   long long del(const std::string& queue, const std::string& klass, const Json& args,
                 long long count = 0);
   /// Removes every job of `klass` from a queue.
@@ -125,6 +130,7 @@ class Queue {
   std::vector<std::int64_t> del_delayed(const std::string& queue, const std::string& klass,
                                         const Json& args = Json::array());
   /// Deletes a lock key as locks() names it ("lock:..." / "workerslock:..."). True if it existed.
+  /// Any other key is refused with ConfigError.
   bool del_lock(const std::string& key);
 
   long long failed_count();
@@ -134,21 +140,26 @@ class Queue {
   /// Removes exactly this entry (by its stored bytes). False if it is no longer there.
   bool remove_failed(const FailedJob& failed);
   /// Ruby's Failure.requeue: enqueue {class,args} on the entry's queue, set "retried_at", keep
-  /// the entry. Throws JobError when the index is out of range or the entry cannot be read.
+  /// the entry (its other bytes unchanged), both in one script. Like Ruby, no enqueue hooks run.
+  /// Throws JobError when the index is out of range or the entry cannot be read.
   void retry_failed(long long index);
-  /// node's retryAndRemoveFailed: remove the entry, enqueue its job. Throws JobError when the
-  /// entry is no longer in the failed list.
+  /// node's retryAndRemoveFailed: remove the entry (by its stored bytes), enqueue its job, in
+  /// one script (no enqueue hooks run). Throws JobError when the entry is no longer in the
+  /// failed list ("This job is not in failed queue") or names no class and queue.
   void retry_and_remove_failed(const FailedJob& failed);
   /// Ruby's requeue_all: every entry requeued (entries stay, with retried_at). Returns count.
   long long retry_all_failed();
   /// DEL failed.
   void clear_failed();
 
-  /// Workers whose current job started more than `age` ago are force-cleaned. Returns
-  /// worker id -> the failure entry written for its job.
+  /// Workers whose current job started more than `age` ago (status run_at: Ruby's ISO time or
+  /// node's JavaScript date) are force-cleaned. Returns worker id -> the failure entry written
+  /// for its job.
   std::map<std::string, Json> clean_old_workers(std::chrono::milliseconds age);
-  /// Unregisters a worker and deletes all its keys; its current job (if any) goes to the failed
-  /// list (exception "Resque::DirtyExit"). Returns that failure entry, or nullopt if idle.
+  /// Unregisters a worker and deletes all its keys (status, :started, in-flight list, its
+  /// stats, heartbeat field, node ping key); its current job (from the in-flight list, else the
+  /// status) goes to the failed list in Ruby's format (exception "Resque::DirtyExit"), all in
+  /// one script. Returns that failure entry, or nullopt if the worker was idle.
   std::optional<Json> force_clean_worker(const std::string& worker_id);
 
   /// Ruby's pause-all-workers key: every Ruby and resque-cpp worker stops taking jobs.

@@ -1,0 +1,11 @@
+-- Removes the failed entry at an index (Ruby's Failure.remove: LSET a sentinel, LREM it).
+-- KEYS[1] = failed; ARGV[1] = index, ARGV[2] = sentinel (a string no real entry holds)
+-- Returns 1 when removed, 0 when the index is out of range.
+-- Atomic: done by Ruby as two commands, two concurrent removals could each LREM the other's
+-- sentinel; here nothing runs between the LSET and the LREM, so exactly this entry goes.
+if not redis.call('LINDEX', KEYS[1], ARGV[1]) then
+  return 0
+end
+redis.call('LSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('LREM', KEYS[1], 1, ARGV[2])
+return 1

@@ -1,0 +1,13 @@
+-- node's retryAndRemoveFailed: remove the failed entry (by its exact bytes), enqueue its job.
+-- KEYS[1] = failed, KEYS[2] = queues, KEYS[3] = queue:<q>
+-- ARGV[1] = the entry as stored, ARGV[2] = q, ARGV[3] = payload, ARGV[4] = wake channel
+-- Returns 1, or 0 when the entry is no longer in the list (nothing enqueued).
+-- Atomic: node does LREM then a separate enqueue, so a crash in between loses the job; here
+-- the entry leaves the failed list only together with the job entering its queue.
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then
+  return 0
+end
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('RPUSH', KEYS[3], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[2])
+return 1

@@ -1,0 +1,214 @@
+// Removing jobs, queues, delayed jobs and locks against a real Redis: match by value (any
+// dialect), remove by the stored bytes.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "queue_test_util.hpp"
+#include "redis_server.hpp"
+#include "resque/error.hpp"
+#include "resque/queue.hpp"
+
+using namespace resque;
+using resque::test::load_fixture;
+using resque::test::RedisServer;
+using resque::test::restore;
+using std::chrono::system_clock;
+
+namespace {
+const Json kArgs = Json::array({42, "a@b.pt"});
+system_clock::time_point at_s(long long s) {
+  return system_clock::time_point(std::chrono::seconds(s));
+}
+std::vector<std::string> list(Connection& c, const std::string& key) {
+  return c.command({"LRANGE", key, "0", "-1"}).strings();
+}
+}  // namespace
+
+TEST(QueueDelete, DelMatchesByValueWhoeverWroteTheJob) {
+  RedisServer server;
+  Connection c(server.options());
+  Queue q(server.options());
+  const std::vector<std::string> matching = {
+      R"({"class":"ExportJob","args":[42,"a@b.pt"]})",              // Ruby
+      R"({"args":[42,"a@b.pt"],"class":"ExportJob"})",              // other key order
+      R"({"class":"ExportJob","args":[42.0,"a@b.pt"]})",            // Ruby float for 42
+      R"({"class":"ExportJob","args":[42,"a@b.pt"],"jid":"x1"})",   // extra field
+      R"({"class":"ExportJob","args":[42,"a@b.pt"],"queue":"q"})",  // cjson/scheduler order
+  };
+  const std::vector<std::string> others = {
+      R"({"class":"ExportJob","args":[43,"a@b.pt"]})",
+      R"({"class":"OtherJob","args":[42,"a@b.pt"]})",
+      R"({"class":"ExportJob","args":[42]})",
+      "not json",
+  };
+  for (std::size_t i = 0; i < 4; ++i) {
+    c.command({"RPUSH", "resque:queue:q", matching[i]});
+    c.command({"RPUSH", "resque:queue:q", others[i]});
+  }
+  c.command({"RPUSH", "resque:queue:q", matching[4]});
+  q.enqueue("q", "ExportJob", kArgs);  // ours
+  EXPECT_EQ(q.del("q", "ExportJob", kArgs), 6);
+  EXPECT_EQ(list(c, "resque:queue:q"), others);
+  EXPECT_EQ(q.del("q", "ExportJob", kArgs), 0);
+}
+
+TEST(QueueDelete, DelMatchesCjsonEncodings) {
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"RPUSH", "resque:queue:q", R"({"class":"X","args":{}})"});
+  c.command({"RPUSH", "resque:queue:q", R"({"class":"Slash","args":["a\/b"]})"});
+  c.command({"RPUSH", "resque:queue:q", R"({"class":"Obj","args":[{"b":2,"a":[]}]})"});
+  c.command({"RPUSH", "resque:queue:q", R"({"class":"Obj","args":[{"b":2,"a":{}}]})"});
+  c.command({"RPUSH", "resque:queue:q", R"({"class":"X","args":[1]})"});
+  Queue q(server.options());
+  EXPECT_EQ(q.del("q", "X", Json::array()), 1);
+  EXPECT_EQ(q.del("q", "Slash", Json::array({"a/b"})), 1);
+  // Object keys in any order; cjson's {} equals [].
+  EXPECT_EQ(q.del("q", "Obj", Json::array({Json{{"a", Json::array()}, {"b", 2}}})), 2);
+  EXPECT_EQ(list(c, "resque:queue:q"), std::vector<std::string>{R"({"class":"X","args":[1]})"});
+  // A non-array argument is the single argument, as on enqueue.
+  EXPECT_EQ(q.del("q", "X", 1), 1);
+}
+
+TEST(QueueDelete, CountRemovesAtMostThatManyFromTheHead) {
+  RedisServer server;
+  Connection c(server.options());
+  const std::string ruby = R"({"class":"J","args":[1]})";
+  const std::string node = R"({"class":"J","queue":"q","args":[1]})";
+  const std::string other = R"({"class":"K","args":[1]})";
+  for (const auto& e : {ruby, other, node, ruby, node, other})
+    c.command({"RPUSH", "resque:queue:q", e});
+  Queue q(server.options());
+  EXPECT_EQ(q.del("q", "J", Json::array({1}), 3), 3);
+  EXPECT_EQ(list(c, "resque:queue:q"), (std::vector<std::string>{other, node, other}));
+  EXPECT_EQ(q.del("q", "J", Json::array({1}), 5), 1);
+  EXPECT_EQ(q.del("q", "J", Json::array({1}), 1), 0);
+}
+
+TEST(QueueDelete, DelByClassRemovesEveryJobOfTheClass) {
+  RedisServer server;
+  Connection c(server.options());
+  Queue q(server.options());
+  c.command({"RPUSH", "resque:queue:q", R"({"class":"ExportJob","args":[42,"a@b.pt"]})"});
+  q.enqueue("q", "ExportJob", Json::array({1}));
+  q.enqueue("q", "Keep", Json::array({1}));
+  c.command({"RPUSH", "resque:queue:q", R"({"class":"ExportJob","args":{}})"});
+  c.command({"RPUSH", "resque:queue:q", "garbage"});
+  EXPECT_EQ(q.del_by_class("q", "ExportJob"), 3);
+  EXPECT_EQ(list(c, "resque:queue:q"),
+            (std::vector<std::string>{R"({"class":"Keep","queue":"q","args":[1]})", "garbage"}));
+  EXPECT_EQ(q.del_by_class("q", "ExportJob"), 0);
+  EXPECT_EQ(q.del_by_class("missing", "ExportJob"), 0);
+}
+
+TEST(QueueDelete, DelRefusesBadInput) {
+  RedisServer server;
+  Queue q(server.options());
+  EXPECT_THROW(q.del("", "J", Json::array()), ConfigError);
+  EXPECT_THROW(q.del("q", "", Json::array()), ConfigError);
+  EXPECT_THROW(q.del("q", "J", Json::array(), -1), ConfigError);
+  EXPECT_THROW(q.del_by_class("q", ""), ConfigError);
+  EXPECT_THROW(q.del_queue(""), ConfigError);
+  EXPECT_THROW(q.del_delayed("a:b", "J"), ConfigError);
+}
+
+TEST(QueueDelete, DelRacingWithWorkersNeverRemovesAnotherJob) {
+  RedisServer server;
+  Connection c(server.options());
+  Queue q(server.options());
+  std::vector<Job> jobs;
+  for (int i = 0; i < 3000; ++i)
+    jobs.push_back(Job{i % 3 == 0 ? "Drop" : "Keep", "q", Json::array({i % 2}), Json::object()});
+  q.enqueue_batch(jobs);
+  // A "worker" pops from the head while del runs.
+  std::vector<std::string> popped;
+  std::thread worker([&] {
+    Connection w(server.options());
+    for (int i = 0; i < 1000; ++i) {
+      auto r = w.command({"LPOP", "resque:queue:q"}).opt_string();
+      if (r) popped.push_back(*r);
+    }
+  });
+  const long long removed = q.del_by_class("q", "Drop");
+  worker.join();
+  long long dropped_popped = 0, kept = 0;
+  for (const auto& p : popped) (p.find("Drop") != std::string::npos ? dropped_popped : kept)++;
+  for (const auto& job : q.queued("q")) {
+    EXPECT_EQ(job.klass, "Keep");
+    ++kept;
+  }
+  EXPECT_EQ(kept, 2000);  // every Keep job was popped or is still queued
+  EXPECT_EQ(removed + dropped_popped, 1000);
+}
+
+TEST(QueueDelete, DelQueueRemovesListAndMembership) {
+  RedisServer server;
+  Queue q(server.options());
+  q.enqueue("a", "J");
+  q.enqueue("b", "J");
+  q.del_queue("a");
+  EXPECT_EQ(q.queues(), std::vector<std::string>{"b"});
+  EXPECT_EQ(q.length("a"), 0);
+  EXPECT_EQ(q.length("b"), 1);
+  q.del_queue("never-existed");
+  EXPECT_EQ(q.queues(), std::vector<std::string>{"b"});
+}
+
+TEST(QueueDelete, DelDelayedRemovesBothEncodingsAndEmptiedTimestamps) {
+  RedisServer server;
+  Connection c(server.options());
+  restore(c, load_fixture("ruby/02-enqueue-at.json"));  // Ruby item at 1900000000
+  Queue q(server.options());
+  q.enqueue_at(at_s(1900000000), "exports", "Keep", kArgs);       // same second, stays
+  q.enqueue_at(at_s(1900000100), "exports", "ExportJob", kArgs);  // ours, alone in its list
+  q.enqueue_at(at_s(1900000200), "exports", "ExportJob", Json::array({1}));  // other args
+  EXPECT_EQ(q.del_delayed("exports", "ExportJob", kArgs),
+            (std::vector<std::int64_t>{1900000000, 1900000100}));
+  EXPECT_EQ(q.timestamps(), (std::vector<std::int64_t>{1900000000, 1900000200}));
+  EXPECT_EQ(list(c, "resque:delayed:1900000000"),
+            std::vector<std::string>{R"({"class":"Keep","queue":"exports","args":[42,"a@b.pt"]})"});
+  EXPECT_EQ(c.command({"EXISTS", "resque:delayed:1900000100"}).integer(), 0);
+  EXPECT_EQ(
+      c.command(
+           {"EXISTS",
+            R"(resque:timestamps:{"class":"ExportJob","args":[42,"a@b.pt"],"queue":"exports"})",
+            R"(resque:timestamps:{"class":"ExportJob","queue":"exports","args":[42,"a@b.pt"]})"})
+          .integer(),
+      0);
+  EXPECT_TRUE(q.scheduled_at("exports", "ExportJob", kArgs).empty());
+  EXPECT_EQ(q.scheduled_at("exports", "Keep", kArgs), std::vector<std::int64_t>{1900000000});
+  EXPECT_EQ(q.scheduled_at("exports", "ExportJob", Json::array({1})),
+            std::vector<std::int64_t>{1900000200});
+  EXPECT_TRUE(q.del_delayed("exports", "ExportJob", kArgs).empty());
+}
+
+TEST(QueueDelete, DelLockDeletesOnlyLockKeys) {
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"SET", "resque:lock:J:q:[1]", "5"});
+  c.command({"SET", "resque:workerslock:J:q:[1]", "6"});
+  Queue q(server.options());
+  EXPECT_TRUE(q.del_lock("lock:J:q:[1]"));
+  EXPECT_FALSE(q.del_lock("lock:J:q:[1]"));
+  EXPECT_EQ(q.locks(), (std::map<std::string, std::string>{{"workerslock:J:q:[1]", "6"}}));
+  EXPECT_TRUE(q.del_lock("workerslock:J:q:[1]"));
+  EXPECT_THROW(q.del_lock("queues"), ConfigError);
+  EXPECT_THROW(q.del_lock("resque:lock:J"), ConfigError);
+}
+
+TEST(QueueDelete, WorksAfterScriptFlush) {
+  RedisServer server;
+  Connection c(server.options());
+  Queue q(server.options());
+  for (int i = 0; i < 3; ++i) q.enqueue("q", "J", Json::array({i}));
+  q.enqueue_at(at_s(1900000000), "q", "J");
+  q.del("q", "J", Json::array({0}));  // cache the scripts
+  c.command({"SCRIPT", "FLUSH"});
+  EXPECT_EQ(q.del("q", "J", Json::array({1})), 1);
+  c.command({"SCRIPT", "FLUSH"});
+  EXPECT_EQ(q.del_delayed("q", "J"), std::vector<std::int64_t>{1900000000});
+  c.command({"SCRIPT", "FLUSH"});
+  q.del_queue("q");
+  EXPECT_TRUE(q.queues().empty());
+}
