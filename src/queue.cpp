@@ -50,8 +50,16 @@ bool Queue::enqueue(const std::string& queue, const std::string& klass, Json arg
   auto conn = pool_->acquire();
   HookContext ctx{job, *conn, keys_, *this, {}, nullptr, {}, false};
   if (!detail::run_before_enqueue(def, ctx)) return false;
-  conn->eval(scripts::enqueue(), {keys_.queues()},
-             {keys_.prefix(), keys_.enqueue_channel(), queue, "1", payload});
+  try {
+    conn->eval(scripts::enqueue(), {keys_.queues()},
+               {keys_.prefix(), keys_.enqueue_channel(), queue, "1", payload});
+  } catch (const ReplyError&) {
+    // The script was refused, so nothing was written: whatever the hooks took (a QueueLock)
+    // must not outlive it. After a ConnectionError the job may have been written, so the hooks'
+    // locks are left to their TTL instead.
+    detail::run_enqueue_aborted(def, ctx);
+    throw;
+  }
   detail::run_after_enqueue(def, ctx);
   return true;
 }
@@ -59,20 +67,39 @@ bool Queue::enqueue(const std::string& queue, const std::string& klass, Json arg
 std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
   auto conn = pool_->acquire();
   // Hooks first (they may veto), then the survivors grouped by queue in chunks, every chunk one
-  // atomic script call, all chunks pipelined in one round trip.
-  std::vector<Job> accepted;
-  std::vector<std::string> payloads;
-  accepted.reserve(jobs.size());
-  payloads.reserve(jobs.size());
+  // atomic script call, all chunks pipelined in one round trip. Each job keeps its HookContext
+  // from before_enqueue to after_enqueue (or enqueue_aborted), so hooks can pass values on.
+  std::vector<Job> all;
+  all.reserve(jobs.size());
   for (const auto& in : jobs) {
     Job job = make_job(in.queue, in.klass, in.args);
     job.extra = in.extra;
-    std::string payload = encode_payload(job);
-    const JobDefinition* def = registry_ ? registry_->find(job.klass) : nullptr;
-    HookContext ctx{job, *conn, keys_, *this, {}, nullptr, {}, false};
-    if (!detail::run_before_enqueue(def, ctx)) continue;
-    accepted.push_back(std::move(job));
-    payloads.push_back(std::move(payload));
+    all.push_back(std::move(job));
+  }
+  struct Accepted {
+    const Job* job;
+    const JobDefinition* def;
+    std::unique_ptr<HookContext> ctx;
+  };
+  std::vector<Accepted> accepted;
+  std::vector<std::string> payloads;
+  accepted.reserve(all.size());
+  payloads.reserve(all.size());
+  auto abort_all = [&] {
+    for (auto& a : accepted) detail::run_enqueue_aborted(a.def, *a.ctx);
+  };
+  try {
+    for (const auto& job : all) {
+      std::string payload = encode_payload(job);
+      const JobDefinition* def = registry_ ? registry_->find(job.klass) : nullptr;
+      auto ctx = std::make_unique<HookContext>(job, *conn, keys_, *this);
+      if (!detail::run_before_enqueue(def, *ctx)) continue;
+      accepted.push_back({&job, def, std::move(ctx)});
+      payloads.push_back(std::move(payload));
+    }
+  } catch (...) {
+    abort_all();
+    throw;
   }
   std::vector<std::vector<std::string>> commands;
   const Script& script = scripts::enqueue();
@@ -83,8 +110,8 @@ std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
     // Consecutive jobs of one queue form one group (order within a queue is kept).
     for (std::size_t i = begin; i < end;) {
       std::size_t j = i;
-      while (j < end && accepted[j].queue == accepted[i].queue) ++j;
-      cmd.push_back(accepted[i].queue);
+      while (j < end && accepted[j].job->queue == accepted[i].job->queue) ++j;
+      cmd.push_back(accepted[i].job->queue);
       cmd.push_back(std::to_string(j - i));
       for (std::size_t k = i; k < j; ++k) cmd.push_back(std::move(payloads[k]));
       i = j;
@@ -92,6 +119,8 @@ std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
     commands.push_back(std::move(cmd));
   }
   if (commands.empty()) return 0;
+  // A ConnectionError here may come after some chunks were written, so the hooks' locks are
+  // left to their TTL rather than released under jobs that may be queued.
   auto replies = conn->pipeline(commands);
   bool noscript = false;
   for (auto& r : replies)
@@ -104,15 +133,22 @@ std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
     }
     replies = conn->pipeline(commands);
   }
+  std::size_t chunk = 0;
+  for (auto& r : replies) {
+    if (r.is_error()) {
+      // Chunks that failed wrote nothing (a script runs entirely or not at all).
+      const std::size_t begin = chunk * kBatchChunk;
+      const std::size_t end = std::min(accepted.size(), begin + kBatchChunk);
+      for (std::size_t i = begin; i < end; ++i)
+        detail::run_enqueue_aborted(accepted[i].def, *accepted[i].ctx);
+    }
+    ++chunk;
+  }
   for (auto& r : replies)
     if (r.is_error())
       throw ReplyError(
           fmt::format("enqueue_batch on {}: {}", pool_->options().describe(), r.str()));
-  for (const auto& job : accepted) {
-    const JobDefinition* def = registry_ ? registry_->find(job.klass) : nullptr;
-    HookContext ctx{job, *conn, keys_, *this, {}, nullptr, {}, false};
-    detail::run_after_enqueue(def, ctx);
-  }
+  for (auto& a : accepted) detail::run_after_enqueue(a.def, *a.ctx);
   return accepted.size();
 }
 

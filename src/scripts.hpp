@@ -14,5 +14,11 @@ RESQUE_SCRIPT(enqueue_at)
 RESQUE_SCRIPT(worker_step)
 RESQUE_SCRIPT(worker_register)
 RESQUE_SCRIPT(worker_unregister)
+RESQUE_SCRIPT(queue_lock_acquire)
+RESQUE_SCRIPT(job_lock_acquire)
+RESQUE_SCRIPT(lock_release)
+RESQUE_SCRIPT(concurrency_acquire)
+RESQUE_SCRIPT(concurrency_release)
+RESQUE_SCRIPT(retry_attempt)
 #undef RESQUE_SCRIPT
 }  // namespace resque::scripts
