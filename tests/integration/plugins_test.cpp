@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -473,6 +474,75 @@ TEST(Retry, FirstFailureLooksLikeNodesFixture09ThenTheLastIsANormalFailure) {
   EXPECT_EQ(entry["error"], "boom");
   std::lock_guard<std::mutex> l(mu);
   EXPECT_EQ(events, (std::vector<std::string>{"re_enqueue Retry", "failure"}));
+}
+
+// The Redis state after a first failed attempt, compared with node-resque's own (fixture 09,
+// made by node-resque 9.7.1 with retryLimit 2, retryDelay 1000).
+TEST(Retry, FirstFailureStateMatchesNodeFixture09) {
+  RedisServer server;
+  auto reg = std::make_shared<JobRegistry>();
+  plugins::Retry::Options ro;
+  ro.retry_limit = 2;
+  ro.retry_delay = 1000ms;
+  reg->define_raw("ExportJob", [](const Job&) { throw std::runtime_error("boom"); },
+                  {make<plugins::Retry>(ro)});
+  Queue q(server.options(), reg);
+  Connection c(server.options());
+  {
+    Worker w(server.options(), reg, wopts({"exports"}));
+    ASSERT_TRUE(q.enqueue("exports", "ExportJob", Json::parse(R"([42,"a@b.pt"])")));
+    w.start();
+    ASSERT_TRUE(eventually([&] { return w.jobs_done() == 1; }));
+    EXPECT_TRUE(w.stop());  // a stopped worker leaves none of its own keys, as node's end()
+  }
+  std::ifstream in(std::string(RESQUE_TEST_FIXTURES) + "/node/09_retry_first_failure.json");
+  ASSERT_TRUE(in) << "fixture missing";
+  const Json fixture = Json::parse(in);
+  // Delayed keys carry the second of the retry; map both sides to a placeholder.
+  auto normalize = [](std::string k) {
+    const std::string d = "resque:delayed:";
+    if (k.rfind(d, 0) == 0) return d + "<S>";
+    return k;
+  };
+  std::set<std::string> expected, actual;
+  for (auto it = fixture.begin(); it != fixture.end(); ++it) {
+    // node writes connection_test_key on connect; its Retry DECR/INCR leaves processed "0"
+    // where we never touch it (both read as 0).
+    if (it.key() == "resque:connection_test_key" || it.key() == "resque:stat:processed") continue;
+    expected.insert(normalize(it.key()));
+  }
+  for (auto& k : c.command({"KEYS", "*"}).strings())
+    if (k != "resque:stat:processed") actual.insert(normalize(k));
+  EXPECT_EQ(actual, expected);
+  EXPECT_EQ(get_int(c, "resque:stat:processed"), 0);
+  for (const char* k : {"resque:resque-retry:ExportJob:42-a@b.pt",
+                        "resque:failure-resque-retry:ExportJob:42-a@b.pt"}) {
+    const long long ttl = c.command({"TTL", k}).integer();
+    EXPECT_GT(ttl, 990) << k;
+    EXPECT_LE(ttl, fixture[k]["ttl"].get<long long>()) << k;
+  }
+  EXPECT_EQ(c.command({"GET", "resque:resque-retry:ExportJob:42-a@b.pt"}).string(),
+            fixture["resque:resque-retry:ExportJob:42-a@b.pt"]["value"].get<std::string>());
+  EXPECT_EQ(c.command({"GET", "resque:stat:failed"}).string(), "1");
+  // The saved error: node's fields in node's order.
+  const Json ours =
+      decode_json(c.command({"GET", "resque:failure-resque-retry:ExportJob:42-a@b.pt"}).string());
+  const Json theirs = decode_json(
+      fixture["resque:failure-resque-retry:ExportJob:42-a@b.pt"]["value"].get<std::string>());
+  std::vector<std::string> our_fields, their_fields;
+  for (auto it = ours.begin(); it != ours.end(); ++it) our_fields.push_back(it.key());
+  for (auto it = theirs.begin(); it != theirs.end(); ++it) their_fields.push_back(it.key());
+  EXPECT_EQ(our_fields, their_fields);
+  EXPECT_EQ(ours["payload"], theirs["payload"]);
+  EXPECT_EQ(ours["worker"], theirs["worker"]);
+  EXPECT_EQ(ours["queue"], theirs["queue"]);
+  // The re-delayed payload is byte-identical to node's.
+  const std::string delayed_key = c.command({"KEYS", "resque:delayed:*"}).strings().at(0);
+  for (auto it = fixture.begin(); it != fixture.end(); ++it) {
+    if (normalize(it.key()) != "resque:delayed:<S>") continue;
+    EXPECT_EQ(c.command({"LRANGE", delayed_key, "0", "-1"}).strings(),
+              it.value()["value"].get<std::vector<std::string>>());
+  }
 }
 
 TEST(Retry, SuccessOnALaterAttemptDeletesTheKeys) {
