@@ -26,6 +26,9 @@ namespace resque::plugins {
 /// Several limits can be listed on one job (e.g. one per requester and one overall); the
 /// slots taken by the earlier ones are freed when a later one refuses.
 ///
+/// Crash window: as for JobLock, a worker killed between the re-enqueue and its finish step
+/// leaves the job both delayed and in flight (it may run once more).
+///
 /// Thread-safety: immutable after construction; hooks may run on any number of threads.
 class ConcurrencyLimit : public Plugin {
  public:

@@ -23,6 +23,9 @@ namespace resque::plugins {
 /// dies keeps the lock until its TTL, so lock_timeout must exceed the longest perform; a
 /// perform outliving it may then run concurrently with another copy.
 ///
+/// Crash window: the re-enqueue and the worker's finish step are two steps; a worker killed
+/// between them leaves the copy both delayed and in flight, so it may run once more.
+///
 /// Thread-safety: immutable after construction; hooks may run on any number of threads.
 class JobLock : public Plugin {
  public:
