@@ -42,8 +42,16 @@ bool Queue::enqueue(const std::string& queue, const std::string& klass, Json arg
   auto conn = pool_->acquire();
   HookContext ctx{job, *conn, keys_, *this, {}, nullptr, {}, false};
   if (!detail::run_before_enqueue(def, ctx)) return false;
-  conn->eval(scripts::enqueue(), {keys_.queues()},
-             {keys_.prefix(), keys_.enqueue_channel(), queue, "1", payload});
+  try {
+    conn->eval(scripts::enqueue(), {keys_.queues()},
+               {keys_.prefix(), keys_.enqueue_channel(), queue, "1", payload});
+  } catch (const ReplyError&) {
+    // The script was refused, so nothing was written: whatever the hooks took (a QueueLock)
+    // must not outlive it. After a ConnectionError the job may have been written, so the hooks'
+    // locks are left to their TTL instead.
+    detail::run_enqueue_aborted(def, ctx);
+    throw;
+  }
   detail::run_after_enqueue(def, ctx);
   return true;
 }
@@ -63,13 +71,24 @@ std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
   }
   auto conn = pool_->acquire();
   // Hooks next (they may veto), then the survivors grouped by queue in chunks, every chunk one
-  // atomic script call, all chunks pipelined in one round trip.
-  std::vector<std::size_t> accepted;
+  // atomic script call, all chunks pipelined in one round trip. Each job keeps its HookContext
+  // from before_enqueue to after_enqueue (or enqueue_aborted), so hooks can pass values on.
+  struct Accepted {
+    std::size_t index;
+    const JobDefinition* def;
+    std::unique_ptr<HookContext> ctx;
+  };
+  std::vector<Accepted> accepted;
   accepted.reserve(checked.size());
-  for (std::size_t i = 0; i < checked.size(); ++i) {
-    const JobDefinition* def = registry_ ? registry_->find(checked[i].klass) : nullptr;
-    HookContext ctx{checked[i], *conn, keys_, *this, {}, nullptr, {}, false};
-    if (detail::run_before_enqueue(def, ctx)) accepted.push_back(i);
+  try {
+    for (std::size_t i = 0; i < checked.size(); ++i) {
+      const JobDefinition* def = registry_ ? registry_->find(checked[i].klass) : nullptr;
+      auto ctx = std::make_unique<HookContext>(checked[i], *conn, keys_, *this);
+      if (detail::run_before_enqueue(def, *ctx)) accepted.push_back({i, def, std::move(ctx)});
+    }
+  } catch (...) {
+    for (auto& a : accepted) detail::run_enqueue_aborted(a.def, *a.ctx);
+    throw;
   }
   std::vector<detail::ScriptCall> calls;
   for (std::size_t begin = 0; begin < accepted.size(); begin += kBatchChunk) {
@@ -77,27 +96,34 @@ std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
     detail::ScriptCall call{{keys_.queues()}, {keys_.prefix(), keys_.enqueue_channel()}};
     // Consecutive jobs of one queue form one group (order within a queue is kept).
     for (std::size_t i = begin; i < end;) {
-      const std::string& q = checked[accepted[i]].queue;
+      const std::string& q = checked[accepted[i].index].queue;
       std::size_t j = i;
-      while (j < end && checked[accepted[j]].queue == q) ++j;
+      while (j < end && checked[accepted[j].index].queue == q) ++j;
       call.args.push_back(q);
       call.args.push_back(std::to_string(j - i));
-      for (std::size_t k = i; k < j; ++k) call.args.push_back(std::move(encoded[accepted[k]]));
+      for (std::size_t k = i; k < j; ++k)
+        call.args.push_back(std::move(encoded[accepted[k].index]));
       i = j;
     }
     calls.push_back(std::move(call));
   }
   if (calls.empty()) return 0;
+  // A ConnectionError here may come after some chunks were written, so the hooks' locks are
+  // left to their TTL rather than released under jobs that may be queued.
   auto replies = detail::eval_pipelined(*conn, scripts::enqueue(), calls);
+  for (std::size_t chunk = 0; chunk < replies.size(); ++chunk) {
+    if (!replies[chunk].is_error()) continue;
+    // A chunk that failed wrote nothing (a script runs entirely or not at all).
+    const std::size_t begin = chunk * kBatchChunk;
+    const std::size_t end = std::min(accepted.size(), begin + kBatchChunk);
+    for (std::size_t i = begin; i < end; ++i)
+      detail::run_enqueue_aborted(accepted[i].def, *accepted[i].ctx);
+  }
   for (auto& r : replies)
     if (r.is_error())
       throw ReplyError(
           fmt::format("enqueue_batch on {}: {}", pool_->options().describe(), r.str()));
-  for (std::size_t i : accepted) {
-    const JobDefinition* def = registry_ ? registry_->find(checked[i].klass) : nullptr;
-    HookContext ctx{checked[i], *conn, keys_, *this, {}, nullptr, {}, false};
-    detail::run_after_enqueue(def, ctx);
-  }
+  for (auto& a : accepted) detail::run_after_enqueue(a.def, *a.ctx);
   return accepted.size();
 }
 

@@ -21,5 +21,11 @@ RESQUE_SCRIPT(remove_failed)
 RESQUE_SCRIPT(retry_failed)
 RESQUE_SCRIPT(retry_and_remove_failed)
 RESQUE_SCRIPT(force_clean_worker)
+RESQUE_SCRIPT(queue_lock_acquire)
+RESQUE_SCRIPT(job_lock_acquire)
+RESQUE_SCRIPT(lock_release)
+RESQUE_SCRIPT(concurrency_acquire)
+RESQUE_SCRIPT(concurrency_release)
+RESQUE_SCRIPT(retry_attempt)
 #undef RESQUE_SCRIPT
 }  // namespace resque::scripts

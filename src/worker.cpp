@@ -57,7 +57,7 @@ std::string join(const std::vector<std::string>& v, char sep) {
 
 // What the previous job's finish step must record.
 struct Pending {
-  std::string mode;  // "", "ok", "fail", "skip"
+  std::string mode;  // "", "ok", "fail", "skip", "retry" (see worker_step.lua)
   std::string payload;
   std::string failure;
 };
@@ -164,8 +164,9 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
   emit(opts.events.on_job, id, job);
   HookContext ctx{job, conn, keys, *queue, id, nullptr, {}, false};
   bool performed = false;
+  std::string vetoed_by;
   try {
-    if (detail::run_before_perform(def, ctx)) {
+    if (detail::run_before_perform(def, ctx, &vetoed_by)) {
       performed = true;
       try {
         def->perform(job);
@@ -175,15 +176,30 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
       detail::run_after_perform(def, ctx);
     }
   } catch (...) {
-    // A hook that throws fails the job like perform would.
+    // A before_perform hook that throws fails the job like perform would (the plugins before
+    // it have released what they took).
     ctx.error = std::current_exception();
     performed = true;
   }
   if (!performed) {
     out.mode = "skip";
-    if (!ctx.re_enqueued_by.empty()) emit(opts.events.on_re_enqueue, id, job, ctx.re_enqueued_by);
-    log(LogLevel::Debug,
-        fmt::format("worker {}: job {} not performed (vetoed by a plugin)", id, job.klass));
+    if (!ctx.re_enqueued_by.empty()) {
+      log(LogLevel::Debug,
+          fmt::format("worker {}: job {} re-enqueued by {}", id, job.klass, ctx.re_enqueued_by));
+      emit(opts.events.on_re_enqueue, id, job, ctx.re_enqueued_by);
+    } else {
+      log(LogLevel::Debug, fmt::format("worker {}: job {} vetoed by {}", id, job.klass, vetoed_by));
+      emit(opts.events.on_veto, id, job, vetoed_by);
+    }
+    return out;
+  }
+  if (!ctx.error && !ctx.re_enqueued_by.empty()) {
+    // An after_perform hook turned the failure into a later retry (Retry): recorded as
+    // node-resque's Retry nets it out, stat:failed +1 and stat:processed unchanged.
+    out.mode = "retry";
+    log(LogLevel::Info, fmt::format("worker {}: job {} failed and was re-enqueued by {}", id,
+                                    job.klass, ctx.re_enqueued_by));
+    emit(opts.events.on_re_enqueue, id, job, ctx.re_enqueued_by);
     return out;
   }
   if (ctx.error) {

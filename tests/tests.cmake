@@ -25,3 +25,19 @@ resque_add_test(integration_queue_failed PRIVATE LABELS integration queue
                 SOURCES integration/queue_failed_test.cpp)
 resque_add_test(integration_queue_workers PRIVATE LABELS integration queue
                 SOURCES integration/queue_workers_test.cpp)
+resque_add_test(unit_plugins PRIVATE LABELS unit plugins
+                SOURCES unit/plugins_unit_test.cpp)
+resque_add_test(integration_plugins LABELS integration plugins
+                SOURCES integration/plugins_test.cpp)
+resque_add_test(faults_plugins LABELS integration faults plugins
+                SOURCES integration/plugins_faults_test.cpp)
+# Child processes of the plugin tests (several clients at once; SIGKILL while holding a lock).
+foreach(_child plugin_enqueue_child plugin_lock_child)
+  add_executable(${_child} support/${_child}.cpp)
+  target_link_libraries(${_child} PRIVATE resque::resque)
+  resque_set_warnings(${_child})
+endforeach()
+add_dependencies(integration_plugins plugin_enqueue_child)
+add_dependencies(faults_plugins plugin_lock_child)
+resque_add_test(interop_plugins LABELS interop plugins
+                SOURCES interop/plugins_interop_test.cpp)

@@ -37,9 +37,14 @@ struct WorkerEvents {
   std::function<void(const std::string& worker_id, const Job& job, const std::string& exception,
                      const std::string& error)>
       on_failure;
-  /// A plugin re-enqueued the job instead of running it (JobLock busy, Retry, ...).
+  /// A plugin re-enqueued the job instead of running it (JobLock busy, ConcurrencyLimit full)
+  /// or instead of failing it (Retry).
   std::function<void(const std::string& worker_id, const Job& job, const std::string& plugin)>
       on_re_enqueue;
+  /// A plugin's before_perform vetoed the job and did not re-enqueue it: the job is dropped
+  /// (JobLock with re_enqueue off, a custom plugin). No stats change, no failure entry.
+  std::function<void(const std::string& worker_id, const Job& job, const std::string& plugin)>
+      on_veto;
   /// A Redis or internal error the worker recovered from (it logs, backs off and goes on).
   std::function<void(const std::string& worker_id, const std::string& message)> on_error;
   /// The worker stopped taking jobs (pause() or the pause-all-workers key).

@@ -60,6 +60,31 @@ class Keys {
   /// The name of a full key without the namespace prefix ("resque:lock:x" -> "lock:x"); a key
   /// without the prefix is returned unchanged.
   std::string_view strip(std::string_view full_key) const;
+  // ---- plugins (node-resque's key shapes, so mixed fleets share them) --------------------
+
+  /// QueueLock: "lock:<class>:<queue>:<identity>"; node's identity is JSON.stringify(args)
+  /// (encode_json(args)).
+  std::string queue_lock(std::string_view klass, std::string_view queue,
+                         std::string_view identity) const {
+    return key(cat(cat(cat(cat(cat("lock:", klass), ":"), queue), ":"), identity));
+  }
+  /// JobLock: "workerslock:<class>:<queue>:<identity>" (identity as for queue_lock).
+  std::string job_lock(std::string_view klass, std::string_view queue,
+                       std::string_view identity) const {
+    return key(cat(cat(cat(cat(cat("workerslock:", klass), ":"), queue), ":"), identity));
+  }
+  /// Retry's attempt counter, exactly as node-resque builds it: "<ns>:resque-retry:<class>:
+  /// <args key>" (a blank part is left out with its ':') with the first whitespace character
+  /// of the whole key removed.
+  std::string retry_counter(std::string_view klass, std::string_view args_key) const;
+  /// Retry's last error: "<ns>:failure-resque-retry:<class>:<args key>", first whitespace
+  /// character removed (node's rule).
+  std::string retry_failure(std::string_view klass, std::string_view args_key) const;
+  /// ConcurrencyLimit's slot set (resque-cpp only; no peer has this plugin):
+  /// "resque-cpp:concurrency:<key>".
+  std::string concurrency(std::string_view limit_key) const {
+    return key(cat("resque-cpp:concurrency:", limit_key));
+  }
 
  private:
   static std::string cat(std::string_view a, std::string_view b) {

@@ -10,6 +10,7 @@
 #include "resque/keys.hpp"
 #include "resque/options.hpp"
 #include "resque/plugin.hpp"
+#include "resque/plugins.hpp"
 #include "resque/queue.hpp"
 #include "resque/registry.hpp"
 #include "resque/version.hpp"

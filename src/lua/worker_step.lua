@@ -1,7 +1,9 @@
 -- One worker step: finish the previous job (if any) and take the next one, in one round trip.
 -- ARGV[1] key prefix ("resque:"), ARGV[2] worker id,
 -- ARGV[3] finish mode: "" (nothing to finish), "ok", "fail", "skip" (vetoed/re-enqueued by a
---         plugin: no stats, as node counts nothing), ARGV[4] the finished job's raw payload,
+--         plugin: no stats, as node counts nothing), "retry" (failed, re-enqueued by Retry:
+--         stat:failed +1 and processed unchanged, node's net effect), ARGV[4] the finished job's
+--         raw payload,
 -- ARGV[5] failure record JSON (mode "fail"), ARGV[6] "1" to take a job, "0" to only finish,
 -- ARGV[7] run_at for the status, ARGV[8..] queues in priority order.
 -- Returns nil (nothing to do), {"paused"} (pause-all-workers is "true"), or {queue, payload}.
@@ -17,12 +19,14 @@ local inflight = p .. 'inflight:' .. id
 local status = p .. 'worker:' .. id
 
 if mode ~= '' and redis.call('LINDEX', inflight, 0) == ARGV[4] then
-  if mode ~= 'skip' then
+  if mode == 'ok' or mode == 'fail' then
     redis.call('INCR', p .. 'stat:processed')
     redis.call('INCR', p .. 'stat:processed:' .. id)
   end
   if mode == 'fail' then
     redis.call('RPUSH', p .. 'failed', ARGV[5])
+  end
+  if mode == 'fail' or mode == 'retry' then
     redis.call('INCR', p .. 'stat:failed')
     redis.call('INCR', p .. 'stat:failed:' .. id)
   end

@@ -1,0 +1,59 @@
+#pragma once
+/// @file queue_lock.hpp
+/// QueueLock: at most one copy of a job waiting in its queue. node-resque's plugin of the same
+/// name, with its key and value, so node and resque-cpp clients refuse each other's duplicates.
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "resque/plugin.hpp"
+
+namespace resque::plugins {
+
+/// Refuses an enqueue while the same job (class, queue, args, or a custom identity) is already
+/// queued, and releases the lock when a worker takes the job.
+///
+/// On the wire: `<ns>:lock:<class>:<queue>:<JSON args>` = now + lock_timeout + 1 (epoch
+/// seconds), TTL lock_timeout, exactly as node-resque writes it. Taken with one script (node's
+/// SETNX-then-EXPIRE can leave a lock without TTL); a lock whose value is in the past is stale
+/// and taken over atomically, which node clients agree with.
+///
+/// Release: before_perform deletes the lock (node does the same since node-resque #228). The
+/// *worker's* job definition must list QueueLock for the lock to be released; this also
+/// releases locks of jobs enqueued by node clients. List QueueLock before plugins that
+/// re-enqueue from before_perform (JobLock, ConcurrencyLimit): a job put back in the delayed
+/// queue has then released its lock, so promoting it is not refused by the lock it holds.
+/// Add DelayQueueLock to refuse duplicates while a job waits in the delayed queue.
+///
+/// Thread-safety: immutable after construction; hooks may run on any number of threads.
+class QueueLock : public Plugin {
+ public:
+  struct Options {
+    /// Lock TTL (node's lockTimeout, whole seconds). A job that waits longer in its queue
+    /// loses its lock. Default 3600 s.
+    std::chrono::seconds lock_timeout{3600};
+    /// The job's identity in the key, replacing node's JSON args: the key becomes
+    /// `<ns>:lock:<class>:<queue>:<key(job)>`. E.g. catalog id and email from args 0 and 1,
+    /// to lock on those two whatever the other args are. Default (empty): encode_json(args),
+    /// node's key. (A node custom key meant to match must return that whole key.)
+    std::function<std::string(const Job&)> key;
+  };
+
+  QueueLock();
+  explicit QueueLock(Options options);
+
+  std::string name() const override { return "QueueLock"; }
+  bool before_enqueue(HookContext& ctx) override;
+  void enqueue_aborted(HookContext& ctx) override;
+  bool before_perform(HookContext& ctx) override;
+
+  /// The lock key of `job` under these options.
+  std::string lock_key(const Keys& keys, const Job& job) const;
+  const Options& options() const { return options_; }
+
+ private:
+  Options options_;
+};
+
+}  // namespace resque::plugins
