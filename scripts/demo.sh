@@ -14,7 +14,11 @@ hostport=${url#redis://}; hostport=${hostport##*@}; hostport=${hostport%%/*}
 host=${hostport%%:*}; port=${hostport##*:}; [ "$port" = "$hostport" ] && port=6379
 tmp=""
 if ! redis-cli -h "$host" -p "$port" ping >/dev/null 2>&1; then
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 6399)
+  # A free port: nothing listening there (bash's /dev/tcp connect fails).
+  for _ in $(seq 50); do
+    port=$(( 20000 + RANDOM % 40000 ))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+  done
   tmp=$(mktemp -d)
   redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
     --daemonize yes --pidfile "$tmp/redis.pid" --logfile "$tmp/redis.log"
