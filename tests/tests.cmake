@@ -41,3 +41,8 @@ add_dependencies(integration_plugins plugin_enqueue_child)
 add_dependencies(faults_plugins plugin_lock_child)
 resque_add_test(interop_plugins LABELS interop plugins
                 SOURCES interop/plugins_interop_test.cpp)
+if(TARGET resque-cli)
+  resque_add_test(integration_cli LABELS integration tools SOURCES integration/cli_test.cpp)
+  target_compile_definitions(integration_cli PRIVATE RESQUE_CLI_PATH="$<TARGET_FILE:resque-cli>")
+  add_dependencies(integration_cli resque-cli)
+endif()
