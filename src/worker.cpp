@@ -273,6 +273,7 @@ void Worker::State::run_loop() {
     pending = Pending{};
     if (!take) continue;
     if (r.is_nil()) {
+      pause_announced = false;  // looking for work again: the next pause is announced
       emit(opts.events.on_poll, id);
       notifier->wait(gen, opts.poll_interval);
       last_refresh = {};  // re-read "*" queues while idle
