@@ -388,6 +388,9 @@ bool Worker::stop(std::chrono::milliseconds deadline) {
   auto s = state_;
   if (s->abandoned) return false;  // already given up on; its thread is detached
   request_stop();
+  // From the worker's own thread (an event callback) waiting would never end: the loop sees
+  // the request when the callback returns.
+  if (s->thread.get_id() == std::this_thread::get_id()) return true;
   std::unique_lock<std::mutex> lock(s->mu);
   bool ok = true;
   if (deadline == std::chrono::milliseconds::max()) {
@@ -406,10 +409,9 @@ bool Worker::stop(std::chrono::milliseconds deadline) {
     if (s->thread.joinable()) s->thread.detach();
     return false;
   }
-  if (s->thread.joinable() && s->thread.get_id() != std::this_thread::get_id()) {
-    lock.unlock();
-    s->thread.join();
-  }
+  // Joined under the lock so that concurrent stop() calls do not both join; the thread no
+  // longer takes the lock once `finished` is set.
+  if (s->thread.joinable()) s->thread.join();
   return ok;
 }
 

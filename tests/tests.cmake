@@ -9,3 +9,14 @@ resque_add_test(integration_worker LABELS integration worker
                 SOURCES integration/worker_test.cpp)
 resque_add_test(unit_worker PRIVATE LABELS unit worker
                 SOURCES unit/worker_unit_test.cpp)
+# A worker process the worker tests kill (SIGKILL mid-job) or signal (run_until_signalled);
+# tests find it in RESQUE_TEST_BIN_DIR.
+add_executable(worker_child support/worker_child.cpp)
+target_link_libraries(worker_child PRIVATE resque::resque)
+resque_set_warnings(worker_child)
+resque_add_test(integration_worker_faults LABELS integration worker faults
+                SOURCES integration/worker_faults_test.cpp)
+add_dependencies(integration_worker_faults worker_child)
+resque_add_test(integration_worker_pool LABELS integration worker
+                SOURCES integration/worker_pool_test.cpp)
+add_dependencies(integration_worker_pool worker_child)

@@ -59,6 +59,7 @@ class WorkerPool {
   std::shared_ptr<const JobRegistry> registry_;
   WorkerPoolOptions options_;
   mutable std::mutex mu_;
+  std::mutex stop_mu_;  // serialises stop() calls (held while workers finish their jobs)
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::uint64_t retired_done_ = 0;
