@@ -20,3 +20,6 @@ add_dependencies(integration_worker_faults worker_child)
 resque_add_test(integration_worker_pool LABELS integration worker
                 SOURCES integration/worker_pool_test.cpp)
 add_dependencies(integration_worker_pool worker_child)
+resque_add_test(interop_worker LABELS interop worker
+                SOURCES interop/worker_interop_test.cpp)
+target_include_directories(interop_worker PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)
