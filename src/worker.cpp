@@ -80,6 +80,7 @@ struct Worker::State {
   std::atomic<bool> abandoned{false};
   std::atomic<bool> is_running{false};
   std::atomic<bool> is_busy{false};
+  std::atomic<bool> is_idle{false};
   std::atomic<std::uint64_t> done{0};
 
   std::mutex mu;
@@ -241,6 +242,7 @@ void Worker::State::run_loop() {
     const bool take = !stop && !pause;
     if (!take && pending.mode.empty()) {
       if (stop) break;
+      is_idle = true;
       if (!pause_announced) {
         pause_announced = true;
         emit(opts.events.on_pause, id);
@@ -273,6 +275,7 @@ void Worker::State::run_loop() {
     pending = Pending{};
     if (!take) continue;
     if (r.is_nil()) {
+      is_idle = true;
       pause_announced = false;  // looking for work again: the next pause is announced
       emit(opts.events.on_poll, id);
       notifier->wait(gen, opts.poll_interval);
@@ -280,6 +283,7 @@ void Worker::State::run_loop() {
       continue;
     }
     if (r.size() == 1) {  // {"paused"}: the pause-all-workers key
+      is_idle = true;
       if (!pause_announced) {
         pause_announced = true;
         emit(opts.events.on_pause, id);
@@ -289,6 +293,7 @@ void Worker::State::run_loop() {
       continue;
     }
     pause_announced = false;
+    is_idle = false;
     is_busy = true;
     pending = perform(conn, r.element(0).string(), r.element(1).string());
     is_busy = false;
@@ -429,6 +434,9 @@ bool Worker::running() const {
 }
 bool Worker::busy() const {
   return state_->is_busy;
+}
+bool Worker::idle() const {
+  return state_->is_idle;
 }
 std::uint64_t Worker::jobs_done() const {
   return state_->done;

@@ -46,8 +46,10 @@ void WorkerPool::scale_loop() {
   while (!stopping_) {
     cv_.wait_for(lock, options_.scale_interval, [&] { return stopping_; });
     if (stopping_) break;
-    std::size_t busy = 0;
-    for (const auto& w : workers_) busy += w->busy() ? 1 : 0;
+    // "Working" rather than busy(): with short jobs a thread spends much of its time between
+    // jobs (in Redis round trips), and sampling busy() then rarely sees every thread busy.
+    std::size_t working = 0;
+    for (const auto& w : workers_) working += w->idle() ? 0 : 1;
     const std::size_t n = workers_.size();
     lock.unlock();
     long long backlog = 0;
@@ -65,9 +67,9 @@ void WorkerPool::scale_loop() {
     }
     lock.lock();
     if (stopping_ || paused_) continue;
-    if (backlog > 0 && busy == n && n < options_.max_threads) {
+    if (backlog > 0 && working == n && n < options_.max_threads) {
       add_worker_locked();
-    } else if (backlog == 0 && busy < n && n > options_.min_threads) {
+    } else if (backlog == 0 && working < n && n > options_.min_threads) {
       // Retire the newest worker; it finishes any job it has first. Its count moves to
       // retired_done_ before it leaves workers_ (and what it finishes while stopping, after),
       // so jobs_done() never goes backwards.

@@ -22,8 +22,9 @@ struct WorkerPoolOptions {
   WorkerOptions worker;
   /// Threads started at once and kept while idle. Default 1.
   std::size_t min_threads = 1;
-  /// Most threads; the pool grows while jobs wait and every thread is busy, and shrinks back
-  /// to min_threads when queues are empty. Default 8. min == max gives a fixed pool.
+  /// Most threads; the pool grows (one thread per scale_interval) while jobs wait and no
+  /// thread is idle, and shrinks back to min_threads when the queues are empty. Default 8.
+  /// min == max gives a fixed pool.
   std::size_t max_threads = 8;
   /// How often the backlog is checked for scaling. Default 500 ms.
   std::chrono::milliseconds scale_interval{500};

@@ -96,6 +96,32 @@ TEST(WorkerPool, GrowsUnderBacklogAndShrinksWhenIdle) {
   EXPECT_EQ(pool.size(), 0u);
 }
 
+TEST(WorkerPool, GrowsUnderABacklogOfShortJobs) {
+  RedisServer server;
+  constexpr int kJobs = 5000;
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define("Short", [](std::int64_t) {});
+  Queue q(server.options(), reg);
+  std::vector<Job> jobs;
+  for (int i = 0; i < kJobs; ++i) jobs.push_back(Job{"Short", "q", Json::array({i}), {}});
+  ASSERT_EQ(q.enqueue_batch(jobs), static_cast<std::size_t>(kJobs));
+  auto events = std::make_shared<Recorder>();
+  WorkerPoolOptions po;
+  po.worker = fast_worker({"q"});
+  po.worker.events = recording_events(events);
+  po.min_threads = 1;
+  po.max_threads = 3;
+  po.scale_interval = std::chrono::milliseconds(10);
+  WorkerPool pool(server.options(), reg, po);
+  pool.start();
+  // Threads going from job to job are never idle, so the backlog makes the pool grow even
+  // though each job is over in microseconds.
+  EXPECT_TRUE(eventually([&] { return events->count("start") == 3; }));
+  ASSERT_TRUE(eventually([&] { return pool.jobs_done() == static_cast<std::uint64_t>(kJobs); }));
+  EXPECT_TRUE(eventually([&] { return pool.size() == 1; }));
+  EXPECT_TRUE(pool.stop());
+}
+
 TEST(WorkerPool, StopStopsEveryWorker) {
   RedisServer server;
   auto performed = std::make_shared<Recorder>();

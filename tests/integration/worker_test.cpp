@@ -247,6 +247,7 @@ TEST(WorkerStatus, MidJobKeysMatchRubysShape) {
   w.start();
   ASSERT_TRUE(eventually([&] { return gate->entered() == 1; }));
   EXPECT_TRUE(w.busy());
+  EXPECT_FALSE(w.idle());
 
   std::ifstream in(std::string(RESQUE_TEST_FIXTURES) + "/ruby/07-worker-working.json");
   ASSERT_TRUE(in.good());
@@ -488,6 +489,8 @@ TEST(WorkerWakeup, AnnouncedJobIsTakenWithoutWaitingForThePoll) {
   Worker w(server.options(), reg, o);
   w.start();
   ASSERT_TRUE(eventually([&] { return events->count("poll") >= 1; }));
+  EXPECT_TRUE(w.idle());
+  EXPECT_FALSE(w.busy());
   Queue q(server.options(), reg);
   ASSERT_TRUE(q.enqueue("q", "Rec", Json::array({"now"})));
   // Without the pub/sub wake-up this would take the full 60 s poll interval.
