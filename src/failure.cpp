@@ -39,17 +39,25 @@ std::string failure_record(std::string_view payload_raw, const std::string& exce
   return out;
 }
 
+namespace {
+std::string demangle(const char* mangled) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> d(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
+                                           std::free);
+  return status == 0 && d ? d.get() : mangled;
+}
+}  // namespace
+
 std::pair<std::string, std::string> describe_exception(const std::exception_ptr& e) {
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
-    const char* mangled = typeid(ex).name();
-    int status = 0;
-    std::unique_ptr<char, void (*)(void*)> d(
-        abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
-    return {status == 0 && d ? d.get() : mangled, ex.what()};
+    return {demangle(typeid(ex).name()), ex.what()};
   } catch (...) {
-    return {"unknown", "a non-standard exception was thrown"};
+    // `throw 42;` or `throw "text";`: the Itanium ABI still knows the thrown type, which says
+    // more in the failed list than "unknown".
+    const std::type_info* t = abi::__cxa_current_exception_type();
+    return {t != nullptr ? demangle(t->name()) : "unknown", "a non-standard exception was thrown"};
   }
 }
 

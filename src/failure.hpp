@@ -15,7 +15,8 @@ std::string failure_record(std::string_view payload_raw, const std::string& exce
                            const std::string& error, const std::vector<std::string>& backtrace,
                            const std::string& worker, const std::string& queue);
 
-/// {exception type name (demangled), what()} of an exception; "unknown" for non-std ones.
+/// {exception type name (demangled), what()} of an exception; for a non-std throw, the thrown
+/// type ("int") and a fixed message ("unknown" when the type cannot be found).
 std::pair<std::string, std::string> describe_exception(const std::exception_ptr& e);
 
 }  // namespace resque::detail

@@ -46,6 +46,8 @@ void Heartbeat::remove(const std::string& id) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return !beating_; });
   entries_.erase(id);
+  lock.unlock();
+  cv_.notify_all();
 }
 
 void Heartbeat::loop() {
@@ -55,13 +57,9 @@ void Heartbeat::loop() {
   while (!stopping_) {
     auto next = std::chrono::steady_clock::now() + std::chrono::hours(1);
     for (auto& [id, e] : entries_) next = std::min(next, e.due);
-    cv_.wait_until(lock, next, [&] {
-      if (stopping_) return true;
-      const auto now = std::chrono::steady_clock::now();
-      for (auto& [id, e] : entries_)
-        if (e.due <= now) return true;
-      return false;
-    });
+    // No predicate: add() and remove() notify so that `next` is computed again (a predicate
+    // would keep waiting for the old `next`, an hour when the first worker registers).
+    cv_.wait_until(lock, next);
     if (stopping_) break;
     const auto now = std::chrono::steady_clock::now();
     std::vector<Entry> due;
@@ -70,6 +68,7 @@ void Heartbeat::loop() {
         due.push_back(e);
         e.due = now + e.interval;
       }
+    if (due.empty()) continue;
     beating_ = true;
     lock.unlock();
     try {

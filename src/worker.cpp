@@ -80,6 +80,7 @@ struct Worker::State {
   std::atomic<bool> abandoned{false};
   std::atomic<bool> is_running{false};
   std::atomic<bool> is_busy{false};
+  std::atomic<bool> is_idle{false};
   std::atomic<std::uint64_t> done{0};
 
   std::mutex mu;
@@ -257,6 +258,7 @@ void Worker::State::run_loop() {
     const bool take = !stop && !pause;
     if (!take && pending.mode.empty()) {
       if (stop) break;
+      is_idle = true;
       if (!pause_announced) {
         pause_announced = true;
         emit(opts.events.on_pause, id);
@@ -289,12 +291,15 @@ void Worker::State::run_loop() {
     pending = Pending{};
     if (!take) continue;
     if (r.is_nil()) {
+      is_idle = true;
+      pause_announced = false;  // looking for work again: the next pause is announced
       emit(opts.events.on_poll, id);
       notifier->wait(gen, opts.poll_interval);
       last_refresh = {};  // re-read "*" queues while idle
       continue;
     }
     if (r.size() == 1) {  // {"paused"}: the pause-all-workers key
+      is_idle = true;
       if (!pause_announced) {
         pause_announced = true;
         emit(opts.events.on_pause, id);
@@ -304,6 +309,7 @@ void Worker::State::run_loop() {
       continue;
     }
     pause_announced = false;
+    is_idle = false;
     is_busy = true;
     pending = perform(conn, r.element(0).string(), r.element(1).string());
     is_busy = false;
@@ -403,6 +409,9 @@ bool Worker::stop(std::chrono::milliseconds deadline) {
   auto s = state_;
   if (s->abandoned) return false;  // already given up on; its thread is detached
   request_stop();
+  // From the worker's own thread (an event callback) waiting would never end: the loop sees
+  // the request when the callback returns.
+  if (s->thread.get_id() == std::this_thread::get_id()) return true;
   std::unique_lock<std::mutex> lock(s->mu);
   bool ok = true;
   if (deadline == std::chrono::milliseconds::max()) {
@@ -421,10 +430,9 @@ bool Worker::stop(std::chrono::milliseconds deadline) {
     if (s->thread.joinable()) s->thread.detach();
     return false;
   }
-  if (s->thread.joinable() && s->thread.get_id() != std::this_thread::get_id()) {
-    lock.unlock();
-    s->thread.join();
-  }
+  // Joined under the lock so that concurrent stop() calls do not both join; the thread no
+  // longer takes the lock once `finished` is set.
+  if (s->thread.joinable()) s->thread.join();
   return ok;
 }
 
@@ -442,6 +450,9 @@ bool Worker::running() const {
 }
 bool Worker::busy() const {
   return state_->is_busy;
+}
+bool Worker::idle() const {
+  return state_->is_idle;
 }
 std::uint64_t Worker::jobs_done() const {
   return state_->done;

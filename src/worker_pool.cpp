@@ -46,8 +46,10 @@ void WorkerPool::scale_loop() {
   while (!stopping_) {
     cv_.wait_for(lock, options_.scale_interval, [&] { return stopping_; });
     if (stopping_) break;
-    std::size_t busy = 0;
-    for (const auto& w : workers_) busy += w->busy() ? 1 : 0;
+    // "Working" rather than busy(): with short jobs a thread spends much of its time between
+    // jobs (in Redis round trips), and sampling busy() then rarely sees every thread busy.
+    std::size_t working = 0;
+    for (const auto& w : workers_) working += w->idle() ? 0 : 1;
     const std::size_t n = workers_.size();
     lock.unlock();
     long long backlog = 0;
@@ -65,22 +67,27 @@ void WorkerPool::scale_loop() {
     }
     lock.lock();
     if (stopping_ || paused_) continue;
-    if (backlog > 0 && busy == n && n < options_.max_threads) {
+    if (backlog > 0 && working == n && n < options_.max_threads) {
       add_worker_locked();
-    } else if (backlog == 0 && busy < n && n > options_.min_threads) {
-      // Retire the newest worker; it finishes any job it has first.
+    } else if (backlog == 0 && working < n && n > options_.min_threads) {
+      // Retire the newest worker; it finishes any job it has first. Its count moves to
+      // retired_done_ before it leaves workers_ (and what it finishes while stopping, after),
+      // so jobs_done() never goes backwards.
       auto w = std::move(workers_.back());
       workers_.pop_back();
+      const std::uint64_t counted = w->jobs_done();
+      retired_done_ += counted;
       lock.unlock();
       w->stop();
       lock.lock();
-      retired_done_ += w->jobs_done();
+      retired_done_ += w->jobs_done() - counted;
     }
   }
 }
 
 bool WorkerPool::stop(std::chrono::milliseconds deadline) {
-  std::vector<std::unique_ptr<Worker>> ws;
+  std::lock_guard<std::mutex> one_stop_at_a_time(stop_mu_);
+  std::vector<Worker*> ws;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!started_) return true;
@@ -91,14 +98,19 @@ bool WorkerPool::stop(std::chrono::milliseconds deadline) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     // Every worker stops taking jobs at once, before any is waited for.
-    for (auto& w : workers_) w->request_stop();
+    for (auto& w : workers_) {
+      w->request_stop();
+      ws.push_back(w.get());
+    }
   }
+  // Waited for without holding mu_, so event callbacks and other threads may still call
+  // size(), jobs_done() or pause() meanwhile (workers_ does not change: the scaler is gone and
+  // start() sees started_).
   bool ok = true;
   const auto until = deadline == std::chrono::milliseconds::max()
                          ? std::chrono::steady_clock::time_point::max()
                          : std::chrono::steady_clock::now() + deadline;
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto& w : workers_) {
+  for (Worker* w : ws) {
     if (until == std::chrono::steady_clock::time_point::max()) {
       ok = w->stop() && ok;
     } else {
@@ -106,8 +118,9 @@ bool WorkerPool::stop(std::chrono::milliseconds deadline) {
           until - std::chrono::steady_clock::now());
       ok = w->stop(std::max(left, std::chrono::milliseconds(0))) && ok;
     }
-    retired_done_ += w->jobs_done();
   }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& w : workers_) retired_done_ += w->jobs_done();
   workers_.clear();
   started_ = false;
   return ok;

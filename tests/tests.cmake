@@ -46,3 +46,19 @@ if(TARGET resque-cli)
   target_compile_definitions(integration_cli PRIVATE RESQUE_CLI_PATH="$<TARGET_FILE:resque-cli>")
   add_dependencies(integration_cli resque-cli)
 endif()
+resque_add_test(unit_worker PRIVATE LABELS unit worker
+                SOURCES unit/worker_unit_test.cpp)
+# A worker process the worker tests kill (SIGKILL mid-job) or signal (run_until_signalled);
+# tests find it in RESQUE_TEST_BIN_DIR.
+add_executable(worker_child support/worker_child.cpp)
+target_link_libraries(worker_child PRIVATE resque::resque)
+resque_set_warnings(worker_child)
+resque_add_test(integration_worker_faults LABELS integration worker faults
+                SOURCES integration/worker_faults_test.cpp)
+add_dependencies(integration_worker_faults worker_child)
+resque_add_test(integration_worker_pool LABELS integration worker
+                SOURCES integration/worker_pool_test.cpp)
+add_dependencies(integration_worker_pool worker_child)
+resque_add_test(interop_worker LABELS interop worker
+                SOURCES interop/worker_interop_test.cpp)
+target_include_directories(interop_worker PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)

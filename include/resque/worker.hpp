@@ -74,6 +74,9 @@ class Worker {
   bool running() const;
   /// True while a job is being performed.
   bool busy() const;
+  /// True while the worker waits for work: its last look found nothing to take, or it is
+  /// paused. A worker going from job to job is never idle, even between jobs.
+  bool idle() const;
   /// Jobs finished by this worker object (performed, failed or skipped).
   std::uint64_t jobs_done() const;
 

@@ -22,8 +22,9 @@ struct WorkerPoolOptions {
   WorkerOptions worker;
   /// Threads started at once and kept while idle. Default 1.
   std::size_t min_threads = 1;
-  /// Most threads; the pool grows while jobs wait and every thread is busy, and shrinks back
-  /// to min_threads when queues are empty. Default 8. min == max gives a fixed pool.
+  /// Most threads; the pool grows (one thread per scale_interval) while jobs wait and no
+  /// thread is idle, and shrinks back to min_threads when the queues are empty. Default 8.
+  /// min == max gives a fixed pool.
   std::size_t max_threads = 8;
   /// How often the backlog is checked for scaling. Default 500 ms.
   std::chrono::milliseconds scale_interval{500};
@@ -59,6 +60,7 @@ class WorkerPool {
   std::shared_ptr<const JobRegistry> registry_;
   WorkerPoolOptions options_;
   mutable std::mutex mu_;
+  std::mutex stop_mu_;  // serialises stop() calls (held while workers finish their jobs)
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::uint64_t retired_done_ = 0;

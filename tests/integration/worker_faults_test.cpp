@@ -1,0 +1,149 @@
+// Worker behaviour when things break: the process is killed mid-job, Redis restarts while the
+// worker idles and while jobs are flowing.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+#include <sstream>
+
+#include "process.hpp"
+#include "redis_server.hpp"
+#include "resque/connection.hpp"
+#include "resque/queue.hpp"
+#include "resque/registry.hpp"
+#include "resque/worker.hpp"
+#include "worker_helpers.hpp"
+
+using namespace resque;
+using namespace resque::test;
+
+namespace {
+std::string child_bin() {
+  return std::string(RESQUE_TEST_BIN_DIR) + "/worker_child";
+}
+
+// The worker ids a worker_child printed ("id <worker id>" lines).
+std::vector<std::string> printed_ids(const std::string& output) {
+  std::vector<std::string> ids;
+  std::istringstream in(output);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("id ", 0) == 0) ids.push_back(line.substr(3));
+  return ids;
+}
+}  // namespace
+
+TEST(WorkerFaults, KilledMidJobLeavesTheJobInFlight) {
+  RedisServer server;
+  Connection c(server.options());
+  const std::string payload = R"({"class":"Block","queue":"crash","args":[]})";
+  push_raw(c, "crash", payload);
+  Process child({child_bin(), "block", std::to_string(server.port()), "crash"});
+  ASSERT_TRUE(child.wait_for_output("performing")) << child.output();
+  const auto ids = printed_ids(child.output());
+  ASSERT_EQ(ids.size(), 1u) << child.output();
+  const std::string id = ids[0];
+  EXPECT_EQ(id.substr(id.rfind(':')), ":crash");
+  child.signal(SIGKILL);
+  EXPECT_EQ(child.wait(), 128 + SIGKILL);
+
+  // Not lost: out of its queue, in the worker's in-flight list and status, the worker still
+  // registered (dead-worker recovery starts from there).
+  EXPECT_EQ(c.command({"LLEN", "resque:queue:crash"}).integer(), 0);
+  EXPECT_EQ(lrange(c, "resque:inflight:" + id), std::vector<std::string>{payload});
+  const auto status = get(c, "resque:worker:" + id);
+  ASSERT_TRUE(status);
+  const Json s = Json::parse(*status);
+  EXPECT_EQ(s["queue"], "crash");
+  EXPECT_EQ(s["payload"], Json::parse(payload));
+  EXPECT_TRUE(is_member(c, "resque:workers", id));
+  EXPECT_EQ(get_int(c, "resque:stat:processed"), 0);
+  EXPECT_EQ(c.command({"LLEN", "resque:failed"}).integer(), 0);
+}
+
+TEST(WorkerFaults, RedisRestartWhileIdle) {
+  RedisServer server(RedisServerOptions{true, "", {}});
+  Connection c(server.options());
+  auto performed = std::make_shared<Recorder>();
+  auto events = std::make_shared<Recorder>();
+  auto logged = std::make_shared<Recorder>();
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define("Rec", [performed](std::string arg) { performed->add(arg); });
+  auto o = fast_worker({"q"});
+  o.events = recording_events(events);
+  o.log = [logged](LogLevel level, std::string_view msg) {
+    if (level == LogLevel::Error) logged->add(std::string(msg));
+  };
+  Worker w(server.options(), reg, o);
+  w.start();
+  ASSERT_TRUE(eventually([&] { return events->count("poll") >= 1; }));
+  server.stop();
+  // The worker notices (its next poll fails), reports it and keeps trying.
+  ASSERT_TRUE(eventually([&] { return events->count("error") >= 1; }));
+  EXPECT_GE(logged->size(), 1u);
+  EXPECT_TRUE(w.running());
+  server.start();
+  Connection c2(server.options());
+  Queue q(server.options(), reg);
+  ASSERT_TRUE(q.enqueue("q", "Rec", Json::array({"after-restart"})));
+  ASSERT_TRUE(eventually([&] { return performed->count("after-restart") == 1; }));
+  push_raw(c2, "q", R"({"class":"Rec","args":["raw-after-restart"]})");
+  ASSERT_TRUE(eventually([&] { return performed->count("raw-after-restart") == 1; }));
+  EXPECT_TRUE(is_member(c2, "resque:workers", w.id()));
+  EXPECT_EQ(get_int(c2, "resque:stat:processed"), 2);
+}
+
+TEST(WorkerFaults, RedisRestartWhileJobsAreFlowing) {
+  RedisServer server(RedisServerOptions{true, "", {}});
+  constexpr int kJobs = 600;
+  auto performed = std::make_shared<Recorder>();
+  auto in_flight = std::make_shared<Gate>();  // job 100 waits here across the restart
+  auto flowing = std::make_shared<Gate>();    // job 300 waits until the restart begins
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define("Count", [=](std::int64_t n) {
+    if (n == 100) in_flight->pass();
+    if (n == 300) flowing->pass();
+    performed->add(std::to_string(n));
+  });
+  {
+    Queue q(server.options(), reg);
+    std::vector<Job> jobs;
+    for (int i = 0; i < kJobs; ++i) jobs.push_back(Job{"Count", "q", Json::array({i}), {}});
+    ASSERT_EQ(q.enqueue_batch(jobs), static_cast<std::size_t>(kJobs));
+  }
+  auto events = std::make_shared<Recorder>();
+  auto o = fast_worker({"q"});
+  o.events = recording_events(events);
+  Worker a(server.options(), reg, o), b(server.options(), reg, o);
+  OpenOnExit open_a{in_flight}, open_b{flowing};
+  a.start();
+  b.start();
+  // One worker holds job 100, the other ran on to job 300.
+  ASSERT_TRUE(eventually([&] { return in_flight->entered() == 1 && flowing->entered() == 1; }));
+  // Jobs flow again while Redis goes down.
+  flowing->open();
+  server.stop();
+  // Redis went down in the middle of the flow: both workers run into it.
+  EXPECT_LT(performed->size(), static_cast<std::size_t>(kJobs - 1));
+  ASSERT_TRUE(eventually([&] { return events->count("error") >= 2; }));
+  // Job 100 finishes while Redis is down: its outcome is sent once Redis is back.
+  in_flight->open();
+  server.start();
+  Connection c(server.options());
+  ASSERT_TRUE(eventually([&] {
+    return performed->size() >= static_cast<std::size_t>(kJobs) &&
+           c.command({"LLEN", "resque:queue:q"}).integer() == 0 &&
+           c.command({"EXISTS", "resque:inflight:" + a.id(), "resque:inflight:" + b.id()})
+                   .integer() == 0;
+  }));
+  // Every job exactly once, none lost, none failed, each counted once.
+  std::map<std::string, int> seen;
+  for (const auto& n : performed->items()) ++seen[n];
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kJobs));
+  for (const auto& [n, count] : seen) EXPECT_EQ(count, 1) << "job " << n;
+  EXPECT_EQ(get_int(c, "resque:stat:processed"), kJobs);
+  EXPECT_EQ(c.command({"LLEN", "resque:failed"}).integer(), 0);
+  EXPECT_TRUE(a.stop());
+  EXPECT_TRUE(b.stop());
+  EXPECT_EQ(c.command({"SCARD", "resque:workers"}).integer(), 0);
+}
