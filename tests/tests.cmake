@@ -7,3 +7,5 @@ resque_add_test(integration_connection LABELS integration connection faults
                 SOURCES integration/connection_test.cpp)
 resque_add_test(integration_worker LABELS integration worker
                 SOURCES integration/worker_test.cpp)
+resque_add_test(unit_scheduler PRIVATE LABELS unit scheduler
+                SOURCES unit/cron_test.cpp)
