@@ -14,5 +14,10 @@ RESQUE_SCRIPT(enqueue_at)
 RESQUE_SCRIPT(worker_step)
 RESQUE_SCRIPT(worker_register)
 RESQUE_SCRIPT(worker_unregister)
+RESQUE_SCRIPT(leader)
+RESQUE_SCRIPT(delayed_due)
+RESQUE_SCRIPT(promote)
+RESQUE_SCRIPT(recover_worker)
+RESQUE_SCRIPT(schedule_fire)
 #undef RESQUE_SCRIPT
 }  // namespace resque::scripts

@@ -9,3 +9,5 @@ resque_add_test(integration_worker LABELS integration worker
                 SOURCES integration/worker_test.cpp)
 resque_add_test(unit_scheduler PRIVATE LABELS unit scheduler
                 SOURCES unit/cron_test.cpp)
+resque_add_test(integration_scheduler PRIVATE LABELS integration scheduler
+                SOURCES integration/scheduler_test.cpp)

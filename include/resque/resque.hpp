@@ -12,6 +12,7 @@
 #include "resque/plugin.hpp"
 #include "resque/queue.hpp"
 #include "resque/registry.hpp"
+#include "resque/scheduler.hpp"
 #include "resque/version.hpp"
 #include "resque/worker.hpp"
 #include "resque/worker_pool.hpp"
