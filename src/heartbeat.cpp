@@ -59,7 +59,8 @@ void Heartbeat::loop() {
       if (stopping_) return true;
       const auto now = std::chrono::steady_clock::now();
       for (auto& [id, e] : entries_)
-        if (e.due <= now) return true;
+        // An entry added since `next` was computed may be due sooner: recompute.
+        if (e.due <= now || e.due < next) return true;
       return false;
     });
     if (stopping_) break;
@@ -70,6 +71,7 @@ void Heartbeat::loop() {
         due.push_back(e);
         e.due = now + e.interval;
       }
+    if (due.empty()) continue;
     beating_ = true;
     lock.unlock();
     try {
