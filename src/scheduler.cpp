@@ -139,6 +139,13 @@ SchedulerPoll Scheduler::run_once() {
 
 void Scheduler::start() {
   auto s = state_;
+  std::thread old;  // a thread that was asked to stop from one of its own callbacks
+  {
+    std::lock_guard<std::mutex> lock(s->run_mu);
+    if (s->thread.joinable() && !s->stop_flag) return;
+    old = std::move(s->thread);
+  }
+  if (old.joinable()) old.join();
   std::lock_guard<std::mutex> lock(s->run_mu);
   if (s->thread.joinable()) return;
   s->stop_flag = false;
@@ -161,6 +168,9 @@ void Scheduler::stop() {
   {
     std::lock_guard<std::mutex> lock(s->run_mu);
     s->stop_flag = true;
+    // From an event callback on the scheduler's own thread: it cannot join itself (and holds
+    // the poll lock); it stops after this poll, and the destructor releases the lock.
+    if (s->thread.get_id() == std::this_thread::get_id()) return;
     t = std::move(s->thread);
   }
   s->cv.notify_all();

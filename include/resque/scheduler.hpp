@@ -55,7 +55,9 @@ struct RecoveredWorker {
 };
 
 /// Scheduler events. Every callback is optional, runs on the scheduler's thread (or the thread
-/// calling run_once/stop), and must not throw (a throwing callback is caught and logged).
+/// calling run_once/stop), and must not throw (a throwing callback is caught and logged). A
+/// callback must not call run_once() (polls are serialised); stop() from a callback only asks
+/// the thread to stop.
 struct SchedulerEvents {
   /// This scheduler took the leader lock.
   std::function<void(const std::string& scheduler)> on_leader_gained;
@@ -190,8 +192,17 @@ class Scheduler {
   bool is_leader() const;
 
   /// A cron schedule defined in code (kept in memory, like resque-scheduler's YAML schedules).
-  /// `tz`: "" = SchedulerOptions::cron_time_zone, or a zone name. Replaces a schedule of the
-  /// same name. Throws ConfigError for a bad expression, zone, queue or class.
+  /// Replaces a schedule of the same name. Throws ConfigError for a bad expression, zone, queue
+  /// or class.
+  ///
+  /// `expression`: 5 fields "min hour day-of-month month day-of-week", or 6 with seconds first
+  /// (as rufus-scheduler/fugit read them); "*", "?", numbers, "a-b", "a,b", "*/n", "a-b/n",
+  /// "a/n", JAN-DEC, SUN-SAT (0 and 7 are Sunday), "L" (last day of the month), "FRI#2" (second
+  /// Friday), "5L" (last Friday); @yearly @monthly @weekly @daily @hourly; an optional trailing
+  /// zone ("0 3 * * * Europe/Lisbon"). Day of month and day of week combine as in Vixie cron.
+  /// `tz`: "" = SchedulerOptions::cron_time_zone; otherwise "UTC", "+02:00" or an IANA name
+  /// read from the system's zoneinfo (package tzdata). Across DST changes, a wall-clock time the
+  /// change skips fires when the clocks jump; one that happens twice fires once, at the first.
   void add_cron(const std::string& name, const std::string& expression, const std::string& queue,
                 const std::string& klass, Json args = Json::array(), const std::string& tz = "");
   /// An interval schedule defined in code (first fire one interval after it is first seen).

@@ -387,6 +387,47 @@ TEST(SchedulerLeader, BackgroundThreadLeadsAndPromotes) {
   EXPECT_EQ(c.command({"EXISTS", "resque:resque_scheduler_leader_lock"}).integer(), 0);
 }
 
+TEST(SchedulerLeader, StopFromACallbackAndStartAgain) {
+  RedisServer server;
+  Scheduler* self = nullptr;
+  std::atomic<int> gained{0};
+  auto o = fast_scheduler("cb");
+  o.events.on_leader_gained = [&](const std::string&) {
+    if (++gained == 1) self->stop();  // must neither deadlock nor throw
+  };
+  Scheduler s(server.options(), nullptr, o);
+  self = &s;
+  s.start();
+  ASSERT_TRUE(eventually([&] { return gained == 1; }));
+  s.start();  // joins the thread that stopped itself, starts a new one
+  s.stop();
+  EXPECT_FALSE(s.is_leader());
+  s.start();
+  ASSERT_TRUE(eventually([&] { return gained == 2; }));
+}
+
+TEST(SchedulerLeader, RedisOutageIsReportedAndLeadershipLapses) {
+  RedisServer server;
+  std::atomic<int> errors{0}, lost{0};
+  auto o = fast_scheduler("s1");
+  o.events.on_error = [&](const std::string&) { ++errors; };
+  o.events.on_leader_lost = [&](const std::string&) { ++lost; };
+  Scheduler s(server.options(), nullptr, o);
+  ASSERT_TRUE(s.run_once().leader);
+  server.stop();
+  EXPECT_FALSE(s.run_once().promoted);
+  EXPECT_GE(errors, 1);
+  // Without renewals the lock may have expired: after its TTL nobody may believe it leads.
+  ASSERT_TRUE(eventually(
+      [&] {
+        s.run_once();
+        return !s.is_leader() && lost == 1;
+      },
+      std::chrono::seconds(10)));
+  server.start();
+  EXPECT_TRUE(eventually([&] { return s.run_once().leader; }));
+}
+
 // ---- dead workers ----------------------------------------------------------------------------
 
 namespace {
