@@ -27,5 +27,10 @@ RESQUE_SCRIPT(lock_release)
 RESQUE_SCRIPT(concurrency_acquire)
 RESQUE_SCRIPT(concurrency_release)
 RESQUE_SCRIPT(retry_attempt)
+RESQUE_SCRIPT(leader)
+RESQUE_SCRIPT(delayed_due)
+RESQUE_SCRIPT(promote)
+RESQUE_SCRIPT(recover_worker)
+RESQUE_SCRIPT(schedule_fire)
 #undef RESQUE_SCRIPT
 }  // namespace resque::scripts

@@ -62,3 +62,18 @@ add_dependencies(integration_worker_pool worker_child)
 resque_add_test(interop_worker LABELS interop worker
                 SOURCES interop/worker_interop_test.cpp)
 target_include_directories(interop_worker PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)
+resque_add_test(unit_scheduler PRIVATE LABELS unit scheduler
+                SOURCES unit/cron_test.cpp)
+resque_add_test(integration_scheduler PRIVATE LABELS integration scheduler
+                SOURCES integration/scheduler_test.cpp)
+# Child process (resque-cpp worker or scheduler) that the scheduler's fault and interop tests
+# SIGKILL.
+add_executable(sched_worker_child support/sched_worker_child.cpp)
+target_link_libraries(sched_worker_child PRIVATE resque::resque)
+resque_set_warnings(sched_worker_child)
+resque_add_test(faults_scheduler LABELS faults scheduler
+                SOURCES faults/scheduler_faults_test.cpp)
+add_dependencies(faults_scheduler sched_worker_child)
+resque_add_test(interop_scheduler LABELS interop scheduler
+                SOURCES interop/scheduler_interop_test.cpp)
+add_dependencies(interop_scheduler sched_worker_child)

@@ -51,6 +51,16 @@ class Keys {
   std::string leader_lock() const { return key("resque_scheduler_leader_lock"); }
   /// resque-scheduler's master lock (double prefix, as Ruby builds it).
   std::string ruby_master_lock() const { return key(cat(ns_, ":resque_scheduler_master_lock")); }
+  /// resque-scheduler's persisted recurring schedules (hash: name -> JSON config).
+  std::string persistent_schedules() const { return key("persistent_schedules"); }
+  /// resque-scheduler's set of schedule names changed since its master last loaded them.
+  std::string schedules_changed() const { return key("schedules_changed"); }
+  /// resque-scheduler's hash: schedule name -> time of its last fire (Ruby Time#to_s).
+  std::string last_enqueued_at() const { return key("delayed:last_enqueued_at"); }
+  /// resque-cpp's per-payload count of workers that died while performing it (with a TTL).
+  std::string recovered(std::string_view payload) const {
+    return key(cat("resque-cpp:recovered:", payload));
+  }
   /// Pub/sub channel on which resque-cpp announces enqueues so idle workers wake at once.
   std::string enqueue_channel() const { return key("resque-cpp:enqueued"); }
 

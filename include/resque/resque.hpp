@@ -13,6 +13,7 @@
 #include "resque/plugins.hpp"
 #include "resque/queue.hpp"
 #include "resque/registry.hpp"
+#include "resque/scheduler.hpp"
 #include "resque/version.hpp"
 #include "resque/worker.hpp"
 #include "resque/worker_pool.hpp"

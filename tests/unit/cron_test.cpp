@@ -1,0 +1,228 @@
+// Cron parsing, next-fire computation (UTC and named zones across DST changes), the TZif and
+// POSIX TZ readers, and "every" durations. No Redis.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "cron.hpp"
+#include "resque/error.hpp"
+#include "tz.hpp"
+
+using namespace resque;
+using namespace resque::detail;
+
+namespace {
+
+// "YYYY-MM-DD HH:MM:SS" (UTC) -> epoch seconds.
+std::int64_t utc(const char* s) {
+  CivilTime t{};
+  EXPECT_EQ(
+      std::sscanf(s, "%d-%d-%d %d:%d:%d", &t.year, &t.month, &t.day, &t.hour, &t.minute, &t.second),
+      6);
+  return seconds_from_civil(t);
+}
+
+std::string show(std::int64_t u) {
+  const CivilTime t = civil_from_seconds(u);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", t.year, t.month, t.day, t.hour,
+                t.minute, t.second);
+  return buf;
+}
+
+std::string next(const std::string& expr, const char* after, const std::string& zone = "UTC") {
+  auto n = CronExpr::parse(expr, zone).next_after(utc(after));
+  return n ? show(*n) : "never";
+}
+
+}  // namespace
+
+TEST(Civil, RoundTripsAndWeekdays) {
+  EXPECT_EQ(days_from_civil(1970, 1, 1), 0);
+  EXPECT_EQ(utc("2026-11-28 06:46:50"), 1795848410);
+  EXPECT_EQ(show(1900000000), "2030-03-17 17:46:40");
+  EXPECT_EQ(weekday_from_days(days_from_civil(2026, 11, 28)), 6);  // a Saturday
+  EXPECT_EQ(weekday_from_days(days_from_civil(1969, 12, 28)), 0);  // a Sunday before the epoch
+  EXPECT_EQ(days_in_month(2024, 2), 29);
+  EXPECT_EQ(days_in_month(2100, 2), 28);
+  EXPECT_EQ(days_in_month(2000, 2), 29);
+}
+
+TEST(Cron, FiveFieldsInUtc) {
+  EXPECT_EQ(next("0 3 * * *", "2026-11-28 06:46:50"), "2026-11-29 03:00:00");
+  EXPECT_EQ(next("0 3 * * *", "2026-11-28 02:59:59"), "2026-11-28 03:00:00");
+  // Strictly after: an instant that matches is not its own next fire.
+  EXPECT_EQ(next("0 3 * * *", "2026-11-28 03:00:00"), "2026-11-29 03:00:00");
+  EXPECT_EQ(next("* * * * *", "2026-11-28 06:46:50"), "2026-11-28 06:47:00");
+  EXPECT_EQ(next("*/15 * * * *", "2026-11-28 06:46:50"), "2026-11-28 07:00:00");
+  EXPECT_EQ(next("5,35 9-17 * * MON-FRI", "2026-11-28 06:46:50"), "2026-11-30 09:05:00");
+  EXPECT_EQ(next("0 0 1 JAN *", "2026-11-28 06:46:50"), "2027-01-01 00:00:00");
+  EXPECT_EQ(next("0 12 * feb,Mar sun", "2026-11-28 06:46:50"), "2027-02-07 12:00:00");
+  EXPECT_EQ(next("10-40/10 * * * *", "2026-11-28 06:46:50"), "2026-11-28 07:10:00");
+  EXPECT_EQ(next("30/10 * * * *", "2026-11-28 06:51:00"), "2026-11-28 07:30:00");
+  EXPECT_EQ(next("0 22-2 * * *", "2026-11-28 23:30:00"), "2026-11-29 00:00:00");
+  EXPECT_EQ(next("0 0 * * 7", "2026-11-28 06:46:50"), "2026-11-29 00:00:00");  // 7 = Sunday
+  EXPECT_EQ(next("0 0 * * FRI-MON", "2026-11-24 12:00:00"), "2026-11-27 00:00:00");
+}
+
+TEST(Cron, SixFieldsHaveSecondsFirst) {
+  EXPECT_EQ(next("*/20 * * * * *", "2026-11-28 06:46:50"), "2026-11-28 06:47:00");
+  EXPECT_EQ(next("15 30 4 * * *", "2026-11-28 06:46:50"), "2026-11-29 04:30:15");
+  EXPECT_EQ(next("* * * * * *", "2026-11-28 06:46:50"), "2026-11-28 06:46:51");
+}
+
+TEST(Cron, DayOfMonthAndWeekCombineLikeVixie) {
+  // Both restricted: either matches (the 13th, or any Friday).
+  EXPECT_EQ(next("0 0 13 * FRI", "2026-11-28 06:46:50"), "2026-12-04 00:00:00");
+  EXPECT_EQ(next("0 0 13 * FRI", "2026-12-05 00:00:00"), "2026-12-11 00:00:00");
+  EXPECT_EQ(next("0 0 13 * FRI", "2026-12-11 00:00:00"), "2026-12-13 00:00:00");
+  // One starts with '*': both must match (odd days that are Mondays).
+  EXPECT_EQ(next("0 0 */2 * 1", "2026-11-28 06:46:50"), "2026-12-07 00:00:00");
+}
+
+TEST(Cron, LastDayAndNthWeekday) {
+  EXPECT_EQ(next("0 0 L * *", "2026-02-01 00:00:00"), "2026-02-28 00:00:00");
+  EXPECT_EQ(next("0 0 L * *", "2028-02-01 00:00:00"), "2028-02-29 00:00:00");
+  EXPECT_EQ(next("0 9 * * MON#2", "2026-11-28 06:46:50"), "2026-12-14 09:00:00");
+  EXPECT_EQ(next("0 9 * * 5L", "2026-11-28 06:46:50"), "2026-12-25 09:00:00");
+}
+
+TEST(Cron, Aliases) {
+  EXPECT_EQ(next("@hourly", "2026-11-28 06:46:50"), "2026-11-28 07:00:00");
+  EXPECT_EQ(next("@daily", "2026-11-28 06:46:50"), "2026-11-29 00:00:00");
+  EXPECT_EQ(next("@midnight", "2026-11-28 06:46:50"), "2026-11-29 00:00:00");
+  EXPECT_EQ(next("@weekly", "2026-11-28 06:46:50"), "2026-11-29 00:00:00");
+  EXPECT_EQ(next("@monthly", "2026-11-28 06:46:50"), "2026-12-01 00:00:00");
+  EXPECT_EQ(next("@yearly", "2026-11-28 06:46:50"), "2027-01-01 00:00:00");
+  EXPECT_EQ(next("@annually", "2026-11-28 06:46:50"), "2027-01-01 00:00:00");
+}
+
+TEST(Cron, RejectsBadExpressionsNamingTheField) {
+  auto message = [](const std::string& e) -> std::string {
+    try {
+      CronExpr::parse(e, "UTC");
+    } catch (const ConfigError& err) {
+      return err.what();
+    }
+    return "accepted";
+  };
+  EXPECT_NE(message("60 * * * *").find("minute field '60' is out of range 0-59"),
+            std::string::npos);
+  EXPECT_NE(message("* 24 * * *").find("hour field"), std::string::npos);
+  EXPECT_NE(message("* * 0 * *").find("day of month field"), std::string::npos);
+  EXPECT_NE(message("* * * 13 *").find("month field"), std::string::npos);
+  EXPECT_NE(message("* * * * FOO").find("day of week field 'FOO' has an unknown value"),
+            std::string::npos);
+  EXPECT_NE(message("* * * *").find("has 4 fields"), std::string::npos);
+  EXPECT_NE(message("*/0 * * * *").find("step"), std::string::npos);
+  EXPECT_NE(message("1,,2 * * * *").find("empty"), std::string::npos);
+  EXPECT_NE(message("0 0 30 2 *").find("never fires"), std::string::npos);
+  EXPECT_NE(message("@reboot").find("unknown alias"), std::string::npos);
+  EXPECT_NE(message("").find("empty"), std::string::npos);
+  EXPECT_NE(message("0 3 * * * Mars/Olympus_Mons").find("unknown time zone"), std::string::npos);
+}
+
+TEST(TimeZone, ReadsTzifForLisbonIncludingTheFooterRule) {
+  auto z = TimeZone::get("Europe/Lisbon");
+  EXPECT_EQ(z->offset_at(utc("2026-01-15 12:00:00")), 0);
+  EXPECT_EQ(z->offset_at(utc("2026-07-15 12:00:00")), 3600);
+  EXPECT_EQ(z->offset_at(utc("2026-03-29 00:59:59")), 0);
+  EXPECT_EQ(z->offset_at(utc("2026-03-29 01:00:00")), 3600);
+  EXPECT_EQ(z->offset_at(utc("2026-10-25 00:59:59")), 3600);
+  EXPECT_EQ(z->offset_at(utc("2026-10-25 01:00:00")), 0);
+  // Far beyond any table: only the POSIX footer knows.
+  EXPECT_EQ(z->offset_at(utc("2100-07-01 00:00:00")), 3600);
+  EXPECT_EQ(z->offset_at(utc("2100-12-01 00:00:00")), 0);
+  // Lisbon was on CET (+1) in 1992-1996.
+  EXPECT_EQ(z->offset_at(utc("1993-01-15 12:00:00")), 3600);
+}
+
+TEST(TimeZone, FromCivilHandlesGapsAndOverlaps) {
+  auto z = TimeZone::get("Europe/Lisbon");
+  // 01:30 does not exist on 2026-03-29: it maps to the jump, 01:00 UTC.
+  EXPECT_EQ(show(z->from_civil(utc("2026-03-29 01:30:00"))), "2026-03-29 01:00:00");
+  EXPECT_EQ(show(z->from_civil(utc("2026-03-29 02:00:00"))), "2026-03-29 01:00:00");
+  // 01:30 happens twice on 2026-10-25: the first one (WEST, 00:30 UTC).
+  EXPECT_EQ(show(z->from_civil(utc("2026-10-25 01:30:00"))), "2026-10-25 00:30:00");
+  EXPECT_EQ(show(z->from_civil(utc("2026-10-25 02:00:00"))), "2026-10-25 02:00:00");
+}
+
+TEST(TimeZone, PosixStringsFixedOffsetsAndErrors) {
+  PosixTz p;
+  ASSERT_TRUE(PosixTz::parse("EST5EDT,M3.2.0,M11.1.0", p));
+  EXPECT_EQ(p.offset_at(utc("2026-01-15 12:00:00")), -5 * 3600);
+  EXPECT_EQ(p.offset_at(utc("2026-07-15 12:00:00")), -4 * 3600);
+  EXPECT_EQ(p.offset_at(utc("2026-03-08 06:59:59")), -5 * 3600);
+  EXPECT_EQ(p.offset_at(utc("2026-03-08 07:00:00")), -4 * 3600);
+  // Southern hemisphere: DST spans the new year.
+  ASSERT_TRUE(PosixTz::parse("AEST-10AEDT,M10.1.0,M4.1.0/3", p));
+  EXPECT_EQ(p.offset_at(utc("2026-01-15 00:00:00")), 11 * 3600);
+  EXPECT_EQ(p.offset_at(utc("2026-07-15 00:00:00")), 10 * 3600);
+  ASSERT_TRUE(PosixTz::parse("<+0330>-3:30", p));
+  EXPECT_EQ(p.offset_at(0), 3 * 3600 + 1800);
+  EXPECT_FALSE(PosixTz::parse("Europe/Lisbon", p));
+  EXPECT_EQ(TimeZone::get("+05:30")->offset_at(0), 5 * 3600 + 1800);
+  EXPECT_EQ(TimeZone::get("-0800")->offset_at(0), -8 * 3600);
+  EXPECT_EQ(TimeZone::get("Etc/UTC")->offset_at(0), 0);
+  EXPECT_THROW(TimeZone::get("../../etc/passwd"), ConfigError);
+  EXPECT_THROW(TimeZone::get("No/Such_Zone"), ConfigError);
+  EXPECT_THROW(TimeZone::from_tzif("junk", "not a tzif file at all, clearly not one......"),
+               ConfigError);
+}
+
+TEST(Cron, NamedZoneAcrossSpringForward) {
+  // 03:00 Lisbon time: 03:00 UTC in winter, 02:00 UTC in summer.
+  EXPECT_EQ(next("0 3 * * *", "2026-03-28 12:00:00", "Europe/Lisbon"), "2026-03-29 02:00:00");
+  EXPECT_EQ(next("0 3 * * *", "2026-03-27 12:00:00", "Europe/Lisbon"), "2026-03-28 03:00:00");
+  // 01:30 does not exist on the 29th: fired when the clocks jump, once.
+  EXPECT_EQ(next("30 1 * * *", "2026-03-28 12:00:00", "Europe/Lisbon"), "2026-03-29 01:00:00");
+  EXPECT_EQ(next("30 1 * * *", "2026-03-29 01:00:00", "Europe/Lisbon"), "2026-03-30 00:30:00");
+  EXPECT_EQ(next("*/15 1 * * *", "2026-03-29 00:50:00", "Europe/Lisbon"), "2026-03-29 01:00:00");
+  EXPECT_EQ(next("*/15 1 * * *", "2026-03-29 01:00:00", "Europe/Lisbon"), "2026-03-30 00:00:00");
+  // Hourly keeps going through the change.
+  EXPECT_EQ(next("0 * * * *", "2026-03-29 00:30:00", "Europe/Lisbon"), "2026-03-29 01:00:00");
+  EXPECT_EQ(next("0 * * * *", "2026-03-29 01:00:00", "Europe/Lisbon"), "2026-03-29 02:00:00");
+}
+
+TEST(Cron, NamedZoneAcrossFallBack) {
+  // 01:30 Lisbon happens twice on 2026-10-25: fired at the first only.
+  EXPECT_EQ(next("30 1 * * *", "2026-10-24 12:00:00", "Europe/Lisbon"), "2026-10-25 00:30:00");
+  EXPECT_EQ(next("30 1 * * *", "2026-10-25 00:30:00", "Europe/Lisbon"), "2026-10-26 01:30:00");
+  // During the repeated hour nothing inside it fires again.
+  EXPECT_EQ(next("*/30 * * * *", "2026-10-25 00:45:00", "Europe/Lisbon"), "2026-10-25 02:00:00");
+  EXPECT_EQ(next("0 3 * * *", "2026-10-24 12:00:00", "Europe/Lisbon"), "2026-10-25 03:00:00");
+}
+
+TEST(Cron, ZoneInTheExpressionWinsOverTheDefault) {
+  EXPECT_EQ(next("0 3 * * * Europe/Lisbon", "2026-07-01 00:00:00", "UTC"), "2026-07-01 02:00:00");
+  EXPECT_EQ(next("0 3 * * * America/New_York", "2026-07-01 00:00:00", "UTC"),
+            "2026-07-01 07:00:00");
+  EXPECT_EQ(next("0 0 3 * * * Europe/Lisbon", "2026-07-01 00:00:00", "UTC"), "2026-07-01 02:00:00");
+  EXPECT_EQ(next("@daily Europe/Lisbon", "2026-07-01 00:00:00", "UTC"), "2026-07-01 23:00:00");
+  EXPECT_EQ(next("0 3 * * * +02:00", "2026-07-01 00:00:00", "UTC"), "2026-07-01 01:00:00");
+  // New York: 02:30 is skipped on 2026-03-08; it fires at the jump (07:00 UTC).
+  EXPECT_EQ(next("30 2 * * * America/New_York", "2026-03-08 00:00:00", "UTC"),
+            "2026-03-08 07:00:00");
+}
+
+TEST(Every, ParsesRufusDurations) {
+  EXPECT_EQ(parse_every_seconds("30s"), 30);
+  EXPECT_EQ(parse_every_seconds("15m"), 900);
+  EXPECT_EQ(parse_every_seconds("1h30m"), 5400);
+  EXPECT_EQ(parse_every_seconds("2d"), 172800);
+  EXPECT_EQ(parse_every_seconds("1w"), 604800);
+  EXPECT_EQ(parse_every_seconds("1M"), 30 * 86400);
+  EXPECT_EQ(parse_every_seconds("1y"), 365 * 86400);
+  EXPECT_EQ(parse_every_seconds("1.5h"), 5400);
+  EXPECT_EQ(parse_every_seconds("15 minutes"), 900);
+  EXPECT_EQ(parse_every_seconds("15mins"), 900);
+  EXPECT_EQ(parse_every_seconds("2 hours 5s"), 7205);
+  EXPECT_EQ(parse_every_seconds("45"), 45);
+  EXPECT_EQ(parse_every_seconds("1500ms"), 2);
+  EXPECT_THROW(parse_every_seconds(""), ConfigError);
+  EXPECT_THROW(parse_every_seconds("soon"), ConfigError);
+  EXPECT_THROW(parse_every_seconds("10 parsecs"), ConfigError);
+  EXPECT_THROW(parse_every_seconds("0s"), ConfigError);
+  EXPECT_THROW(parse_every_seconds("5 5"), ConfigError);
+}
