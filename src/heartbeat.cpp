@@ -78,6 +78,9 @@ void Heartbeat::loop() {
       const auto tp = std::chrono::system_clock::time_point(std::chrono::seconds(secs));
       std::vector<std::vector<std::string>> cmds;
       for (const auto& e : due) {
+        // SADD again: after a Redis restart without persistence (or a wrong cleanup) the worker
+        // reappears in `workers`, where Ruby's UI and node's workers() look for it.
+        cmds.push_back({"SADD", keys.workers(), e.id});
         cmds.push_back({"HSET", keys.heartbeats(), e.id, iso_offset(tp)});
         Json ping = Json::object();
         ping["time"] = secs;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "failure.hpp"
@@ -57,10 +58,17 @@ std::string join(const std::vector<std::string>& v, char sep) {
 
 // What the previous job's finish step must record.
 struct Pending {
-  std::string mode;  // "", "ok", "fail", "skip", "retry" (see worker_step.lua)
-  std::string payload;
+  std::string mode;   // "", "ok", "fail", "skip", "retry" (see worker_step.lua)
+  std::string token;  // the job's token in worker:<id>, which guards its finish
   std::string failure;
 };
+
+// A prefix that makes step tokens unique across processes and worker objects (a restarted
+// process may reuse a pid, and so a worker id).
+std::string token_prefix() {
+  std::random_device rd;
+  return fmt::format("{:08x}{:08x}", rd(), rd());
+}
 
 }  // namespace
 
@@ -137,7 +145,6 @@ bool Worker::State::register_self(Connection& conn) {
 Pending Worker::State::perform(Connection& conn, const std::string& popped_queue,
                                const std::string& raw) {
   Pending out;
-  out.payload = raw;
   const auto t0 = std::chrono::steady_clock::now();
   Job job;
   std::string queue_name = popped_queue;
@@ -249,6 +256,8 @@ void Worker::State::run_loop() {
   };
 
   Pending pending;
+  const std::string token_base = token_prefix();
+  std::uint64_t token_seq = 0;
   bool pause_announced = false;
   auto backoff = std::chrono::milliseconds(50);
   std::vector<std::string> argv;
@@ -273,8 +282,9 @@ void Worker::State::run_loop() {
         refresh();
       const std::string run_at = detail::iso_utc_z(std::chrono::system_clock::now());
       argv.clear();
-      argv.insert(argv.end(), {keys.prefix(), id, pending.mode, pending.payload, pending.failure,
-                               take ? "1" : "0", run_at});
+      const std::string token = fmt::format("{}-{}", token_base, ++token_seq);
+      argv.insert(argv.end(), {keys.prefix(), id, name, pending.mode, pending.token,
+                               pending.failure, take ? "1" : "0", run_at, token});
       argv.insert(argv.end(), queues.begin(), queues.end());
       std::vector<std::string_view> views(argv.begin(), argv.end());
       r = conn.eval(scripts::worker_step(), {}, views);
@@ -312,6 +322,7 @@ void Worker::State::run_loop() {
     is_idle = false;
     is_busy = true;
     pending = perform(conn, r.element(0).string(), r.element(1).string());
+    pending.token = r.element(2).string();
     is_busy = false;
     if (abandoned) return;  // stop() gave up on us: the job stays in flight for recovery
   }

@@ -77,3 +77,5 @@ add_dependencies(faults_scheduler sched_worker_child)
 resque_add_test(interop_scheduler LABELS interop scheduler
                 SOURCES interop/scheduler_interop_test.cpp)
 add_dependencies(interop_scheduler sched_worker_child)
+resque_add_test(integration_worker_step PRIVATE LABELS integration worker faults
+                SOURCES integration/worker_step_test.cpp)

@@ -11,7 +11,8 @@ using resque::test::run;
 TEST(Cli, EnqueueListRetry) {
   RedisServer server;
   const std::map<std::string, std::string> env{{"REDIS_URL", server.url()}};
-  auto [rc, out] = run({RESQUE_CLI_PATH, "enqueue", "exports", "ExportJob", "[42,\"a@b.pt\"]"}, env);
+  auto [rc, out] =
+      run({RESQUE_CLI_PATH, "enqueue", "exports", "ExportJob", "[42,\"a@b.pt\"]"}, env);
   EXPECT_EQ(rc, 0) << out;
   Queue q(server.options());
   ASSERT_EQ(q.length("exports"), 1);
@@ -34,8 +35,8 @@ TEST(Cli, ErrorsAreClear) {
   EXPECT_NE(out2.find("invalid JSON"), std::string::npos) << out2;
   const int port = server.port();
   server.stop();
-  auto [rc3, out3] = run({RESQUE_CLI_PATH, "stats"},
-                         {{"REDIS_URL", "redis://127.0.0.1:" + std::to_string(port)}});
+  auto [rc3, out3] =
+      run({RESQUE_CLI_PATH, "stats"}, {{"REDIS_URL", "redis://127.0.0.1:" + std::to_string(port)}});
   EXPECT_EQ(rc3, 1);
   EXPECT_NE(out3.find("Connection refused"), std::string::npos) << out3;
 }

@@ -147,3 +147,20 @@ TEST(WorkerFaults, RedisRestartWhileJobsAreFlowing) {
   EXPECT_TRUE(b.stop());
   EXPECT_EQ(c.command({"SCARD", "resque:workers"}).integer(), 0);
 }
+
+TEST(WorkerFaults, ReRegistersAfterARestartThatLostEverything) {
+  // No persistence: the restarted Redis has no `workers` set; the heartbeat puts us back.
+  RedisServer server;
+  auto reg = std::make_shared<JobRegistry>();
+  auto o = fast_worker({"q"});
+  o.heartbeat_interval = std::chrono::milliseconds(50);
+  Worker w(server.options(), reg, o);
+  w.start();
+  Connection c(server.options());
+  ASSERT_TRUE(eventually([&] { return is_member(c, "resque:workers", w.id()); }));
+  server.restart();
+  Connection c2(server.options());
+  EXPECT_FALSE(is_member(c2, "resque:workers", w.id()));
+  ASSERT_TRUE(eventually([&] { return is_member(c2, "resque:workers", w.id()); }));
+  EXPECT_FALSE(c2.command({"HGET", "resque:workers:heartbeat", w.id()}).is_nil());
+}

@@ -274,7 +274,8 @@ TEST(WorkerStatus, MidJobKeysMatchRubysShape) {
   const auto all = c.command({"KEYS", "resque:*"}).strings();
   EXPECT_EQ(std::set<std::string>(all.begin(), all.end()), expected_keys);
 
-  // worker:<id>: Ruby's {"queue","run_at","payload"}, payload object as stored.
+  // worker:<id>: Ruby's {"queue","run_at","payload"} first, payload object as stored, then
+  // node's "worker" (the worker name) and the token that guards the job's finish.
   const auto status_raw = get(c, "resque:worker:" + w.id());
   ASSERT_TRUE(status_raw);
   const Json status = Json::parse(*status_raw);
@@ -282,10 +283,13 @@ TEST(WorkerStatus, MidJobKeysMatchRubysShape) {
   std::vector<std::string> keys, ruby_keys;
   for (auto it = status.begin(); it != status.end(); ++it) keys.push_back(it.key());
   for (auto it = ruby_status.begin(); it != ruby_status.end(); ++it) ruby_keys.push_back(it.key());
+  ruby_keys.push_back("worker");
+  ruby_keys.push_back("token");
   EXPECT_EQ(keys, ruby_keys);
+  EXPECT_EQ(status["worker"], w.name());
   EXPECT_EQ(status["queue"], "exports");
   EXPECT_EQ(status["payload"], ruby_status["payload"]);
-  EXPECT_NE(status_raw->find("\"payload\":" + slow + "}"), std::string::npos) << *status_raw;
+  EXPECT_NE(status_raw->find("\"payload\":" + slow + ","), std::string::npos) << *status_raw;
   EXPECT_TRUE(std::regex_match(status["run_at"].get<std::string>(),
                                std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)")));
 

@@ -86,14 +86,13 @@ TEST(WorkerInterop, NodeSeesTheWorkerAndItsJob) {
   // workers(): name "host:pid" -> "exports", parsed from our id.
   EXPECT_EQ(seen["workers"], Json({{w.name(), "exports"}})) << seen.dump();
   // allWorkingOn(): node lists every worker as "started", then stores each status under the
-  // status' own "worker" field, which Ruby's {"queue","run_at","payload"} (our format) does not
-  // have; so the job shows under the key "undefined". Either way node reads the status.
+  // status' own "worker" field, which our status carries (the worker name), so node shows the
+  // C++ worker busy with its job.
   const Json& working = seen["allWorkingOn"];
   ASSERT_TRUE(working.contains(w.name())) << working.dump();
-  Json status;
-  for (auto it = working.begin(); it != working.end(); ++it)
-    if (it.value().is_object()) status = it.value();
+  const Json status = working[w.name()];
   ASSERT_TRUE(status.is_object()) << working.dump();
+  EXPECT_EQ(working.size(), 1u) << working.dump();
   EXPECT_EQ(status["queue"], "exports");
   EXPECT_EQ(status["payload"], Json::parse(payload));
   EXPECT_TRUE(status["run_at"].is_string());
