@@ -15,8 +15,10 @@
 local p, id, mode = ARGV[1], ARGV[2], ARGV[3]
 local inflight = p .. 'inflight:' .. id
 local status = p .. 'worker:' .. id
+local finished = false
 
 if mode ~= '' and redis.call('LINDEX', inflight, 0) == ARGV[4] then
+  finished = true
   if mode ~= 'skip' then
     redis.call('INCR', p .. 'stat:processed')
     redis.call('INCR', p .. 'stat:processed:' .. id)
@@ -33,7 +35,8 @@ if ARGV[6] ~= '1' then return nil end
 
 -- A job already in flight for this id (a step whose reply was lost, or a previous process with
 -- the same id) is handed back first.
-local held = redis.call('LINDEX', inflight, 0)
+-- (Not looked up when this step just finished a job: the DEL above emptied the list.)
+local held = not finished and redis.call('LINDEX', inflight, 0)
 if held then
   local q = ''
   local s = redis.call('GET', status)
