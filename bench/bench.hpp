@@ -31,6 +31,8 @@ struct Settings {
   long batch_jobs = 100000;
   /// Seconds per Redis-limit measurement.
   double redis_seconds = 1.0;
+  /// Seconds of each PING-rate measurement bracketing a paired figure.
+  double pair_seconds = 0.3;
   /// Pickup-latency samples of ours per repetition, gaps in ms.
   int latency_samples = 200;
   int gap_min_ms = 1;
@@ -95,12 +97,24 @@ std::string self_exe();
 // ---------------------------------------------------------------- resque-cpp side
 
 /// Single-connection round trips per second: PING, and EVALSHA of `return 1`.
-double redis_ping_rate(const ConnectionOptions& o, double seconds);
+/// CPU time one operation costs, in microseconds: on the client (the measuring thread or
+/// process) and in redis-server (INFO cpu). Steadier than rates on a shared machine, because
+/// time spent waiting for a CPU is not counted.
+struct Cost {
+  double client_us = 0;
+  double redis_us = 0;
+};
+/// redis-server's used_cpu_user + used_cpu_sys, seconds.
+double redis_cpu_seconds(const ConnectionOptions& o);
+/// CPU seconds of the calling thread.
+double thread_cpu_seconds();
+
+double redis_ping_rate(const ConnectionOptions& o, double seconds, Cost* cost = nullptr);
 double redis_evalsha_rate(const ConnectionOptions& o, double seconds);
 /// RPUSH of a typical payload, pipelined 1,000 at a time, commands per second.
 double redis_pipelined_rpush_rate(const ConnectionOptions& o, double seconds);
 
-double enqueue_one_rate(const ConnectionOptions& o, long jobs);
+double enqueue_one_rate(const ConnectionOptions& o, long jobs, Cost* cost = nullptr);
 double enqueue_batch_rate(const ConnectionOptions& o, long jobs);
 
 /// Empties `queue` and writes `jobs` no-op jobs ({"class":"NoopJob","args":[i]}) with
@@ -115,6 +129,7 @@ std::string locks_unavailable();
 
 struct ThroughputResult {
   double jobs_per_s = 0;
+  Cost cost;  // per job
   double seconds = 0;
   long vmhwm_kb = 0;
   std::optional<double> idle_cpu_percent;

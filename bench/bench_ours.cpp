@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -100,12 +101,30 @@ std::string trivial_sha;
 
 }  // namespace
 
-double redis_ping_rate(const ConnectionOptions& o, double seconds) {
+double redis_cpu_seconds(const ConnectionOptions& o) {
+  Connection c(o);
+  const std::string info = c.command({"INFO", "cpu"}).string();
+  auto field = [&](const char* name) {
+    const auto p = info.find(name);
+    return p == std::string::npos ? 0.0 : std::stod(info.substr(p + std::strlen(name)));
+  };
+  return field("used_cpu_sys:") + field("used_cpu_user:");
+}
+
+double redis_ping_rate(const ConnectionOptions& o, double seconds, Cost* cost) {
   Raw r(o);
-  return rate(seconds, [&] {
+  const double r0 = cost ? redis_cpu_seconds(o) : 0, c0 = thread_cpu_seconds();
+  long n = 0;
+  const double result = rate(seconds, [&] {
     for (int i = 0; i < 100; ++i) r.cmd("PING");
+    n += 100;
     return 100;
   });
+  if (cost) {
+    cost->client_us = (thread_cpu_seconds() - c0) / static_cast<double>(n) * 1e6;
+    cost->redis_us = (redis_cpu_seconds(o) - r0) / static_cast<double>(n) * 1e6;
+  }
+  return result;
 }
 
 double redis_evalsha_rate(const ConnectionOptions& o, double seconds) {
@@ -152,14 +171,19 @@ void del_queue(const ConnectionOptions& o, const std::string& queue) {
 }
 }  // namespace
 
-double enqueue_one_rate(const ConnectionOptions& o, long jobs) {
+double enqueue_one_rate(const ConnectionOptions& o, long jobs, Cost* cost) {
   const std::string q = "bench_enqueue";
   del_queue(o, q);
   Queue queue(o);
   queue.enqueue(q, "NoopJob", Json::array({-1}));  // connect and load the script first
+  const double r0 = cost ? redis_cpu_seconds(o) : 0, c0 = thread_cpu_seconds();
   const double t0 = now_s();
   for (long i = 0; i < jobs; ++i) queue.enqueue(q, "NoopJob", Json::array({i}));
   const double t = now_s() - t0;
+  if (cost) {
+    cost->client_us = (thread_cpu_seconds() - c0) / static_cast<double>(jobs) * 1e6;
+    cost->redis_us = (redis_cpu_seconds(o) - r0) / static_cast<double>(jobs) * 1e6;
+  }
   del_queue(o, q);
   return static_cast<double>(jobs) / t;
 }
@@ -206,12 +230,14 @@ ThroughputResult throughput(const Settings& s, const ConnectionOptions& o, int t
                             Lock lock, int idle_ms) {
   const std::string q = "bench_throughput";
   prefill(o, q, jobs);
+  const double r0 = redis_cpu_seconds(o);
   Child child({self_exe(), "--child-throughput", "--port", std::to_string(o.port), "--queue", q,
                "--threads", std::to_string(threads), "--jobs", std::to_string(jobs), "--lock",
                lock_name(lock), "--idle-ms", std::to_string(idle_ms)},
               "throughput child");
   // Generous: 300 jobs/s would already be far below anything measured.
   const Json r = child.result(std::chrono::seconds(60 + jobs / 300 + idle_ms / 1000));
+  const double redis_s = redis_cpu_seconds(o) - r0;
   if (queue_length(o, q) != 0) throw std::runtime_error("throughput: queue not drained");
   if (s.verbose) fprintf(stderr, "  child: %s\n", r.dump().c_str());
   ThroughputResult out;
@@ -219,6 +245,9 @@ ThroughputResult throughput(const Settings& s, const ConnectionOptions& o, int t
   out.seconds = r.at("seconds").get<double>();
   out.vmhwm_kb = r.at("vmhwm_kb").get<long>();
   if (r.contains("idle_cpu_percent")) out.idle_cpu_percent = r["idle_cpu_percent"].get<double>();
+  out.cost.client_us = r.at("cpu_s").get<double>() / static_cast<double>(jobs) * 1e6;
+  // The idle period's polls are in redis_s too; they are a few commands per second.
+  out.cost.redis_us = redis_s / static_cast<double>(jobs) * 1e6;
   return out;
 }
 
@@ -262,7 +291,7 @@ int child_throughput_main(const std::vector<std::string>& args) {
   };
   std::unique_ptr<Worker> worker;
   std::unique_ptr<WorkerPool> pool;
-  const double t0 = now_s();
+  const double t0 = now_s(), cpu0 = cpu_seconds();
   if (threads == 1) {
     worker = std::make_unique<Worker>(o, registry, wo);
     worker->start();
@@ -277,8 +306,9 @@ int child_throughput_main(const std::vector<std::string>& args) {
     std::unique_lock<std::mutex> l(mu);
     cv.wait(l, [&] { return done.load() >= jobs; });
   }
-  const double seconds = now_s() - t0;
+  const double seconds = now_s() - t0, cpu_s = cpu_seconds() - cpu0;
   Json out = Json::object();
+  out["cpu_s"] = cpu_s;
   out["threads"] = threads;
   out["lock"] = lock_name(lock);
   out["jobs"] = jobs;

@@ -31,8 +31,10 @@ const { args, connection, vmhwmKb, sleep, print, fail } = require("./common");
     if (mw.workers.length === n && full === null) full = { t: performance.now(), done };
   });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   mw.start();
   const t1 = await finished;
+  const cpu = process.cpuUsage(cpu0);
   let steady = null;
   if (full !== null && a.jobs - full.done > 0 && t1 > full.t)
     steady = (a.jobs - full.done) / ((t1 - full.t) / 1000);
@@ -42,6 +44,7 @@ const { args, connection, vmhwmKb, sleep, print, fail } = require("./common");
   await mw.end();
   print({
     jobs: a.jobs,
+    cpu_us: cpu.user + cpu.system,
     seconds: (t1 - t0) / 1000,
     jobs_per_s: steady !== null ? steady : overall,
     jobs_per_s_overall: overall,

@@ -20,12 +20,14 @@ const { args, connection, vmhwmKb, sleep, print, fail } = require("./common");
   const worker = new Worker({ connection: connection(a), queues: [a.queue] }, jobs);
   worker.on("error", fail);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await worker.connect();
   await worker.start();
   const t1 = await finished;
+  const cpu = process.cpuUsage(cpu0);
   const seconds = (t1 - t0) / 1000;
   // end() waits in steps of `timeout` (5 s) while a job is in progress: let the last one close.
   while (worker.working) await sleep(2);
   await worker.end();
-  print({ jobs: a.jobs, seconds, jobs_per_s: a.jobs / seconds, vmhwm_kb: vmhwmKb() });
+  print({ jobs: a.jobs, cpu_us: cpu.user + cpu.system, seconds, jobs_per_s: a.jobs / seconds, vmhwm_kb: vmhwmKb() });
 })().catch(fail);
