@@ -27,6 +27,9 @@
 #if __has_include(<resque/plugins/job_lock.hpp>)
 #include <resque/plugins/job_lock.hpp>
 #endif
+#if __has_include(<resque/plugins.hpp>)
+#include <resque/plugins.hpp>
+#endif
 #define RESQUE_BENCH_HAVE_LOCKS 1
 #endif
 
