@@ -31,6 +31,7 @@ local function status_json(q, payload, token)
     ',"worker":' .. cjson.encode(name) .. ',"token":"' .. token .. '"}'
 end
 
+local finished = false
 if mode ~= '' then
   local s = redis.call('GET', status)
   local suffix = '"token":"' .. ARGV[5] .. '"}'
@@ -47,6 +48,7 @@ if mode ~= '' then
       redis.call('INCR', p .. 'stat:failed:' .. id)
     end
     redis.call('DEL', inflight, status)
+    finished = true
   end
 end
 
@@ -54,7 +56,8 @@ if ARGV[7] ~= '1' then return nil end
 
 -- A job already in flight for this id (a step whose reply was lost, or a previous process with
 -- the same id) is handed back first, with its token (a new one if its status has none).
-local held = redis.call('LINDEX', inflight, 0)
+-- (Just finished: the DEL above emptied the list, so there is nothing to look up.)
+local held = (not finished) and redis.call('LINDEX', inflight, '0')
 if held then
   local q, token = '', nil
   local s = redis.call('GET', status)

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <thread>
 
@@ -118,6 +119,44 @@ bool is_timeout(const redisContext* c) {
   return errno == EAGAIN || errno == EWOULDBLOCK || errno == ETIMEDOUT ||
          std::strstr(c->errstr, "timed out") != nullptr ||
          std::strstr(c->errstr, "temporarily unavailable") != nullptr;
+}
+
+// The RESP request is built here rather than by hiredis: 0.14's redisFormatSdsCommandArgv
+// grows an sds with sdscatfmt one argument at a time, which callgrind showed as a fifth of a
+// worker step's client-side instructions. The bytes sent are identical. Sized exactly first,
+// then written with memcpy.
+std::size_t digits(std::size_t n) {
+  std::size_t d = 1;
+  while (n >= 10) {
+    n /= 10;
+    ++d;
+  }
+  return d;
+}
+
+char* put_len(char* p, char kind, std::size_t n) {
+  *p++ = kind;
+  p = std::to_chars(p, p + 20, n).ptr;
+  *p++ = '\r';
+  *p++ = '\n';
+  return p;
+}
+
+template <class Args>
+void append_resp(std::string& out, const Args& argv) {
+  std::size_t need = 3 + digits(argv.size());
+  for (const auto& a : argv) need += 5 + digits(a.size()) + a.size();
+  const std::size_t at = out.size();
+  out.resize(at + need);
+  char* p = out.data() + at;
+  p = put_len(p, '*', argv.size());
+  for (const auto& a : argv) {
+    p = put_len(p, '$', a.size());
+    if (!a.empty()) std::memcpy(p, a.data(), a.size());
+    p += a.size();
+    *p++ = '\r';
+    *p++ = '\n';
+  }
 }
 }  // namespace
 
@@ -239,16 +278,9 @@ Reply Connection::read_reply(const char* what) {
 
 Reply Connection::command_raw(const std::vector<std::string_view>& argv) {
   ensure_connected();
-  std::vector<const char*> ptrs;
-  std::vector<std::size_t> lens;
-  ptrs.reserve(argv.size());
-  lens.reserve(argv.size());
-  for (auto a : argv) {
-    ptrs.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), ptrs.data(), lens.data()) !=
-      REDIS_OK)
+  std::string buf;
+  append_resp(buf, argv);
+  if (redisAppendFormattedCommand(ctx_, buf.data(), buf.size()) != REDIS_OK)
     fail_io(fmt::format("sending {}", argv.empty() ? "" : std::string(argv[0])).c_str());
   return read_reply(argv.empty() ? "command" : "reading reply");
 }
@@ -263,19 +295,10 @@ Reply Connection::command(const std::vector<std::string_view>& argv) {
 
 std::vector<Reply> Connection::pipeline(const std::vector<std::vector<std::string>>& commands) {
   ensure_connected();
-  std::vector<const char*> ptrs;
-  std::vector<std::size_t> lens;
-  for (const auto& cmd : commands) {
-    ptrs.clear();
-    lens.clear();
-    for (const auto& a : cmd) {
-      ptrs.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(cmd.size()), ptrs.data(), lens.data()) !=
-        REDIS_OK)
-      fail_io("queueing a pipelined command");
-  }
+  std::string buf;
+  for (const auto& cmd : commands) append_resp(buf, cmd);
+  if (!commands.empty() && redisAppendFormattedCommand(ctx_, buf.data(), buf.size()) != REDIS_OK)
+    fail_io("queueing a pipelined command");
   std::vector<Reply> out;
   out.reserve(commands.size());
   for (std::size_t i = 0; i < commands.size(); ++i) out.push_back(read_reply("reading pipeline"));
