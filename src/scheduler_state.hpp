@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cron.hpp"
+#include "emit.hpp"
 #include "resque/connection.hpp"
 #include "resque/keys.hpp"
 #include "resque/queue.hpp"
@@ -80,14 +81,7 @@ struct Scheduler::State {
   }
   template <class F, class... A>
   void emit(const F& f, A&&... a) const {
-    if (!f) return;
-    try {
-      f(std::forward<A>(a)...);
-    } catch (const std::exception& e) {
-      log(LogLevel::Error, "scheduler " + opts.name + ": event callback threw: " + e.what());
-    } catch (...) {
-      log(LogLevel::Error, "scheduler " + opts.name + ": event callback threw");
-    }
+    detail::safe_emit(opts.log, "scheduler", opts.name, f, std::forward<A>(a)...);
   }
   void error(const std::string& msg) {
     log(LogLevel::Error, "scheduler " + opts.name + ": " + msg);

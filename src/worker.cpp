@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "emit.hpp"
 #include "failure.hpp"
 #include "heartbeat.hpp"
 #include "hooks.hpp"
@@ -101,14 +102,7 @@ struct Worker::State {
   }
   template <class F, class... A>
   void emit(const F& f, A&&... a) const {
-    if (!f) return;
-    try {
-      f(std::forward<A>(a)...);
-    } catch (const std::exception& e) {
-      log(LogLevel::Error, fmt::format("worker {}: event callback threw: {}", id, e.what()));
-    } catch (...) {
-      log(LogLevel::Error, fmt::format("worker {}: event callback threw", id));
-    }
+    detail::safe_emit(opts.log, "worker", id, f, std::forward<A>(a)...);
   }
   void error(const std::string& msg) {
     log(LogLevel::Error, fmt::format("worker {}: {}", id, msg));
