@@ -81,7 +81,7 @@ std::uint64_t parse_field(const std::string& expr, const FieldSpec& f, const std
     if (slash != std::string::npos) {
       range = item.substr(0, slash);
       const std::string st = item.substr(slash + 1);
-      if (st.empty() || st.find_first_not_of("0123456789") != std::string::npos)
+      if (st.empty() || st.size() > 4 || st.find_first_not_of("0123456789") != std::string::npos)
         bad(expr, f, item, "has a bad step");
       step = std::stoi(st);
       if (step < 1 || step > f.max) bad(expr, f, item, "has a step out of range");

@@ -12,34 +12,12 @@
 
 namespace resque::detail {
 
-std::string failure_record(std::string_view payload_raw, const std::string& exception,
-                           const std::string& error, const std::vector<std::string>& backtrace,
-                           const std::string& worker, const std::string& queue) {
-  bool valid = Json::accept(payload_raw.begin(), payload_raw.end());
-  std::string out = "{\"failed_at\":";
-  out += encode_json(Json(ruby_failed_at(std::chrono::system_clock::now())));
-  out += ",\"payload\":";
-  out += valid ? std::string(payload_raw) : encode_json(Json(std::string(payload_raw)));
-  out += ",\"exception\":";
-  out += encode_json(Json(exception));
-  out += ",\"error\":";
-  // what() may hold any bytes; keep the record valid JSON whatever they are.
-  try {
-    out += encode_json(Json(error));
-  } catch (const std::exception&) {
-    out += encode_json(Json("(error message was not valid UTF-8)"));
-  }
-  out += ",\"backtrace\":";
-  out += encode_json(Json(backtrace));
-  out += ",\"worker\":";
-  out += encode_json(Json(worker));
-  out += ",\"queue\":";
-  out += encode_json(Json(queue));
-  out += '}';
-  return out;
+namespace {
+// A JSON string of any bytes: never throws, so recording a failure cannot fail on bad input.
+std::string str(std::string_view s) {
+  return encode_json(Json(to_valid_utf8(s)));
 }
 
-namespace {
 std::string demangle(const char* mangled) {
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> d(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
@@ -47,6 +25,31 @@ std::string demangle(const char* mangled) {
   return status == 0 && d ? d.get() : mangled;
 }
 }  // namespace
+
+std::string failure_record(std::string_view payload_raw, const std::string& exception,
+                           const std::string& error, const std::vector<std::string>& backtrace,
+                           const std::string& worker, const std::string& queue) {
+  const bool valid = Json::accept(payload_raw.begin(), payload_raw.end());
+  std::string out = "{\"failed_at\":";
+  out += str(ruby_failed_at(std::chrono::system_clock::now()));
+  out += ",\"payload\":";
+  out += valid ? std::string(payload_raw) : str(payload_raw);
+  out += ",\"exception\":";
+  out += str(exception);
+  out += ",\"error\":";
+  out += str(error);
+  out += ",\"backtrace\":[";
+  for (std::size_t i = 0; i < backtrace.size(); ++i) {
+    if (i) out += ',';
+    out += str(backtrace[i]);
+  }
+  out += "],\"worker\":";
+  out += str(worker);
+  out += ",\"queue\":";
+  out += str(queue);
+  out += '}';
+  return out;
+}
 
 std::pair<std::string, std::string> describe_exception(const std::exception_ptr& e) {
   try {

@@ -80,7 +80,8 @@ std::optional<Json> Queue::force_clean_worker(const std::string& worker_id) {
       payload = (*status)["payload"];
       payload_text = encode_json(payload);
     } else if (inflight_raw) {
-      payload = Json(*inflight_raw);  // not JSON: kept as a string so nothing is lost
+      // Not JSON: kept as a string (invalid UTF-8 replaced) so the record stays readable.
+      payload = Json(to_valid_utf8(*inflight_raw));
       payload_text = encode_json(payload);
     } else {
       payload_text = "null";

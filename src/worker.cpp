@@ -59,8 +59,9 @@ std::string join(const std::vector<std::string>& v, char sep) {
 
 // What the previous job's finish step must record.
 struct Pending {
-  std::string mode;   // "", "ok", "fail", "skip", "retry" (see worker_step.lua)
-  std::string token;  // the job's token in worker:<id>, which guards its finish
+  std::string mode;     // "", "ok", "fail", "skip", "retry" (see worker_step.lua)
+  std::string token;    // the job's token in worker:<id>, which guards its finish
+  std::string payload;  // the job's raw payload (the guard when worker:<id> was removed)
   std::string failure;
 };
 
@@ -97,12 +98,14 @@ struct Worker::State {
   bool finished = true;
   std::thread thread;
 
+  // Once stop() has given up on this worker (abandoned), its thread may outlive the Worker's
+  // owner: it calls no more user code (logs, events) from then on.
   void log(LogLevel level, const std::string& msg) const {
-    if (opts.log) opts.log(level, msg);
+    if (opts.log && !abandoned) opts.log(level, msg);
   }
   template <class F, class... A>
   void emit(const F& f, A&&... a) const {
-    detail::safe_emit(opts.log, "worker", id, f, std::forward<A>(a)...);
+    if (!abandoned) detail::safe_emit(opts.log, "worker", id, f, std::forward<A>(a)...);
   }
   void error(const std::string& msg) {
     log(LogLevel::Error, fmt::format("worker {}: {}", id, msg));
@@ -115,14 +118,17 @@ struct Worker::State {
 };
 
 bool Worker::State::register_self(Connection& conn) {
-  const auto now = std::chrono::system_clock::now();
-  Json ping = Json::object();
-  ping["time"] = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  ping["name"] = name;
-  ping["queues"] = queues_str;
   auto backoff = std::chrono::milliseconds(100);
   while (!stop_requested) {
     try {
+      // Redis' clock, as the heartbeat thread uses it: a host whose clock is behind must not
+      // register as already stale.
+      const auto secs = std::stoll(conn.command({"TIME"}).element(0).string());
+      const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(secs));
+      Json ping = Json::object();
+      ping["time"] = secs;
+      ping["name"] = name;
+      ping["queues"] = queues_str;
       conn.eval(scripts::worker_register(), {},
                 {keys.prefix(), id, detail::ruby_started(now), detail::iso_offset(now), name,
                  encode_json(ping)});
@@ -287,7 +293,7 @@ void Worker::State::run_loop() {
       argv.clear();
       const std::string token = fmt::format("{}-{}", token_base, ++token_seq);
       argv.insert(argv.end(), {keys.prefix(), id, name, pending.mode, pending.token,
-                               pending.failure, take ? "1" : "0", run_at, token});
+                               pending.payload, pending.failure, take ? "1" : "0", run_at, token});
       argv.insert(argv.end(), queues.begin(), queues.end());
       std::vector<std::string_view> views(argv.begin(), argv.end());
       r = conn.eval(scripts::worker_step(), {}, views);
@@ -324,8 +330,21 @@ void Worker::State::run_loop() {
     pause_announced = false;
     is_idle = false;
     is_busy = true;
-    pending = perform(conn, r.element(0).string(), r.element(1).string());
+    const std::string popped_queue = r.element(0).string();
+    std::string raw = r.element(1).string();
+    try {
+      pending = perform(conn, popped_queue, raw);
+    } catch (...) {
+      // perform() records every failure itself; this is the last line of defence so that no
+      // input can end the thread (std::terminate) with the job left in flight.
+      auto [exc, err] = detail::describe_exception(std::current_exception());
+      pending = Pending{};
+      pending.mode = "fail";
+      pending.failure =
+          detail::failure_record(raw, exc, "while recording the job: " + err, {}, id, popped_queue);
+    }
     pending.token = r.element(2).string();
+    pending.payload = std::move(raw);
     is_busy = false;
     if (abandoned) return;  // stop() gave up on us: the job stays in flight for recovery
   }

@@ -21,6 +21,10 @@ using Json = nlohmann::ordered_json;
 /// valid UTF-8, naming the offending path (e.g. "args[1]").
 std::string encode_json(const Json& value);
 
+/// `s` with every byte that is not part of valid UTF-8 replaced by U+FFFD, so any bytes can
+/// go into a JSON string (failure records keep what they can of a broken payload).
+std::string to_valid_utf8(std::string_view s);
+
 /// Parses any valid JSON (Ruby floats such as 1.0e+20, cjson's "\/", ...). Throws EncodingError
 /// with the parser's position on invalid input.
 Json decode_json(std::string_view text);

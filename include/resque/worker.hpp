@@ -65,8 +65,9 @@ class Worker {
   void request_stop();
   /// Stops: finishes the current job, unregisters, joins. With a deadline: if the job is still
   /// running when it passes, the worker gives up on it (it stays in flight for recovery by a
-  /// Scheduler, which is logged) and returns false; the job's thread is left to finish and
-  /// writes nothing more to Redis.
+  /// Scheduler, which is logged) and returns false. The job's thread is left to finish: it calls
+  /// no more events or log functions and does not record the job (its plugins' after_perform
+  /// hooks still run, releasing their locks).
   bool stop(std::chrono::milliseconds deadline = std::chrono::milliseconds::max());
   /// Stops taking new jobs after the current one (until resume()).
   void pause();

@@ -120,10 +120,10 @@ TEST(WorkerFaults, RedisRestartWhileJobsAreFlowing) {
   b.start();
   // One worker holds job 100, the other ran on to job 300.
   ASSERT_TRUE(eventually([&] { return in_flight->entered() == 1 && flowing->entered() == 1; }));
-  // Jobs flow again while Redis goes down.
-  flowing->open();
+  // Redis goes down in the middle of the flow: both workers hold a job, and both run into the
+  // outage when they finish it (stopping first, so the flow cannot race to its end before).
   server.stop();
-  // Redis went down in the middle of the flow: both workers run into it.
+  flowing->open();
   EXPECT_LT(performed->size(), static_cast<std::size_t>(kJobs - 1));
   ASSERT_TRUE(eventually([&] { return events->count("error") >= 2; }));
   // Job 100 finishes while Redis is down: its outcome is sent once Redis is back.

@@ -4,6 +4,7 @@
 
 #include "redis_server.hpp"
 #include "resque/connection.hpp"
+#include "resque/json.hpp"
 #include "scripts.hpp"
 
 using namespace resque;
@@ -11,10 +12,10 @@ using resque::test::RedisServer;
 
 namespace {
 Reply step(Connection& c, const std::string& mode, const std::string& finish_token,
-           const std::string& new_token) {
+           const std::string& new_token, const std::string& finished_payload = "") {
   return c.eval(scripts::worker_step(), {},
-                {"resque:", "h:1:q", "h:1", mode, finish_token, "", "1", "2026-01-01T00:00:00Z",
-                 new_token, "q"});
+                {"resque:", "h:1:q", "h:1", mode, finish_token, finished_payload,
+                 R"({"failed_at":"x"})", "1", "2026-01-01T00:00:00Z", new_token, "q"});
 }
 }  // namespace
 
@@ -64,4 +65,33 @@ TEST(WorkerStep, HeldJobWithoutTokenGetsOne) {
   EXPECT_TRUE(step(c, "fail", "fresh", "next").is_nil());
   EXPECT_EQ(c.command({"LLEN", "resque:failed"}).integer(), 1);
   EXPECT_EQ(c.command({"LLEN", "resque:inflight:h:1:q"}).integer(), 0);
+}
+
+TEST(WorkerStep, StatusRemovedByAnotherLibraryStillFinishesTheJob) {
+  // Ruby's pruner deletes worker:<id> of workers it believes dead; the finish then matches the
+  // in-flight payload, so the job is not handed back and run a second time.
+  RedisServer server;
+  Connection c(server.options());
+  const std::string job = R"({"class":"J","queue":"q","args":[1]})";
+  c.command({"RPUSH", "resque:queue:q", job});
+  c.command({"SET", "resque:resque-cpp:recovered:" + job, "2"});
+  auto r = step(c, "", "", "t1");
+  ASSERT_EQ(r.size(), 3u);
+  c.command({"DEL", "resque:worker:h:1:q"});
+  EXPECT_TRUE(step(c, "ok", "t1", "t2", job).is_nil());
+  EXPECT_EQ(c.command({"GET", "resque:stat:processed"}).integer(), 1);
+  EXPECT_EQ(c.command({"LLEN", "resque:inflight:h:1:q"}).integer(), 0);
+  // Its recovery counter went with it.
+  EXPECT_EQ(c.command({"EXISTS", "resque:resque-cpp:recovered:" + job}).integer(), 0);
+}
+
+TEST(WorkerStep, StatusOfAPayloadThatIsNotAnObjectIsStillJson) {
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"RPUSH", "resque:queue:q", "not json{"});
+  auto r = step(c, "", "", "t1");
+  ASSERT_EQ(r.size(), 3u);
+  const auto status = c.command({"GET", "resque:worker:h:1:q"}).string();
+  EXPECT_TRUE(nlohmann::json::accept(status)) << status;
+  EXPECT_EQ(nlohmann::json::parse(status)["payload"], "not json{");
 }
