@@ -89,14 +89,19 @@ void Heartbeat::loop() {
         cmds.push_back({"SET", keys.worker_ping(e.name), encode_json(ping)});
       }
       conn.pipeline(cmds);
-      for (const auto& e : due)
-        if (e.on_ping) e.on_ping();
     } catch (const std::exception&) {
       // Redis unreachable: try again at the next beat; the workers report the outage.
+      due.clear();
     }
     lock.lock();
     beating_ = false;
     cv_.notify_all();
+    // Callbacks run outside the beat (remove() waits only for the beat, so a callback may stop
+    // its worker) and after it, so a slow one delays no worker's heartbeat of this round.
+    lock.unlock();
+    for (const auto& e : due)
+      if (e.on_ping) e.on_ping();
+    lock.lock();
   }
 }
 

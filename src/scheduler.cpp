@@ -108,26 +108,54 @@ SchedulerPoll Scheduler::State::poll(bool force_dead_check, bool& more) {
                                 : "another scheduler holds the lock");
     }
     out.leader = leader;
-    // Followers track schedules too, so a slot that falls due while the leader is dying is
-    // known to whoever takes over (see fire_schedules).
-    const std::int64_t now = std::stoll(conn->command({"TIME"}).element(0).string());
-    load_schedules(*conn, now);
-    if (!out.leader) return out;
-
-    const auto budget = std::max(opts.poll_interval, std::chrono::milliseconds(1000));
-    out.promoted = promote(*conn, budget, more);
-    out.schedules_fired = fire_schedules(*conn, now);
-    const auto steady_now = std::chrono::steady_clock::now();
-    if (opts.recover_dead_workers &&
-        (force_dead_check || steady_now - last_dead_check >= opts.dead_worker_check_interval)) {
-      last_dead_check = steady_now;
-      out.workers_recovered = recover_dead_workers(*conn);
-    }
   } catch (const Error& e) {
     error(fmt::format("poll failed: {}", e.what()));
     if (leader && steady_ms() >= leader_until_ms)
       set_leader(false, "the lock's TTL passed without a renewal (Redis unreachable)");
     out.leader = leader && steady_ms() < leader_until_ms;
+    return out;
+  }
+  // Each duty on its own, so one that keeps failing (a bad schedule, an item that cannot be
+  // promoted) does not stop the others; anything thrown, resque's or not, is reported.
+  auto duty = [&](const char* what, auto&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      error(fmt::format("{} failed: {}", what, e.what()));
+    } catch (...) {
+      error(fmt::format("{} failed: a non-standard exception was thrown", what));
+    }
+  };
+  std::int64_t now = 0;
+  duty("reading the time", [&] {
+    auto conn = pool->acquire();
+    now = std::stoll(conn->command({"TIME"}).element(0).string());
+  });
+  if (now == 0) return out;
+  // Followers track schedules too, so a slot that falls due while the leader is dying is
+  // known to whoever takes over (see fire_schedules).
+  duty("loading schedules", [&] {
+    auto conn = pool->acquire();
+    load_schedules(*conn, now);
+  });
+  if (!out.leader) return out;
+  const auto budget = std::max(opts.poll_interval, std::chrono::milliseconds(1000));
+  duty("promoting delayed jobs", [&] {
+    auto conn = pool->acquire();
+    out.promoted = promote(*conn, budget, more);
+  });
+  duty("firing schedules", [&] {
+    auto conn = pool->acquire();
+    out.schedules_fired = fire_schedules(*conn, now);
+  });
+  const auto steady_now = std::chrono::steady_clock::now();
+  if (opts.recover_dead_workers &&
+      (force_dead_check || steady_now - last_dead_check >= opts.dead_worker_check_interval)) {
+    last_dead_check = steady_now;
+    duty("recovering dead workers", [&] {
+      auto conn = pool->acquire();
+      out.workers_recovered = recover_dead_workers(*conn);
+    });
   }
   return out;
 }

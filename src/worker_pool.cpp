@@ -1,5 +1,7 @@
 #include "resque/worker_pool.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "queue_patterns.hpp"
@@ -70,11 +72,14 @@ void WorkerPool::scale_loop() {
     if (backlog > 0 && working == n && n < options_.max_threads) {
       add_worker_locked();
     } else if (backlog == 0 && working < n && n > options_.min_threads) {
-      // Retire the newest worker; it finishes any job it has first. Its count moves to
-      // retired_done_ before it leaves workers_ (and what it finishes while stopping, after),
-      // so jobs_done() never goes backwards.
-      auto w = std::move(workers_.back());
-      workers_.pop_back();
+      // Retire an idle worker (the newest), so stop() never waits behind a long job here. Its
+      // count moves to retired_done_ before it leaves workers_ (and what it finishes while
+      // stopping, after), so jobs_done() never goes backwards.
+      auto it = std::find_if(workers_.rbegin(), workers_.rend(),
+                             [](const std::unique_ptr<Worker>& x) { return x->idle(); });
+      if (it == workers_.rend()) continue;
+      auto w = std::move(*it);
+      workers_.erase(std::next(it).base());
       const std::uint64_t counted = w->jobs_done();
       retired_done_ += counted;
       lock.unlock();

@@ -127,7 +127,8 @@ class ConnectionPool {
    public:
     Lease(ConnectionPool* pool, std::unique_ptr<Connection> c) : pool_(pool), c_(std::move(c)) {}
     Lease(Lease&&) noexcept = default;
-    Lease& operator=(Lease&&) noexcept = default;
+    /// Returns the connection it held to the pool first.
+    Lease& operator=(Lease&& other) noexcept;
     ~Lease();
     Connection& operator*() const { return *c_; }
     Connection* operator->() const { return c_.get(); }

@@ -113,8 +113,9 @@ struct SchedulerOptions {
   /// pruning would.
   std::chrono::seconds ruby_dead_worker_threshold{300};
   /// The same for node-resque workers (worker:ping:<name>, refreshed every `timeout`, 5 s by
-  /// default). Default 60 s: node pings from its event loop, which a CPU-bound job blocks.
-  std::chrono::seconds node_dead_worker_threshold{60};
+  /// default). Default 3600 s, node's own stuckWorkerTimeout: node pings from its event loop,
+  /// which a CPU-bound job blocks, so a shorter threshold would fail jobs that still run.
+  std::chrono::seconds node_dead_worker_threshold{3600};
   /// A resque-cpp job whose workers died while performing it is put back at most this many
   /// times; the next death sends it to the failed list ("worker died while performing it N
   /// times") instead of looping. 0 = never put back (Ruby's behaviour). Default 3.

@@ -343,6 +343,15 @@ ConnectionPool::ConnectionPool(ConnectionOptions options, std::size_t size)
 
 ConnectionPool::~ConnectionPool() = default;
 
+ConnectionPool::Lease& ConnectionPool::Lease::operator=(Lease&& other) noexcept {
+  if (this != &other) {
+    if (pool_ != nullptr && c_) pool_->release(std::move(c_));
+    pool_ = other.pool_;
+    c_ = std::move(other.c_);
+  }
+  return *this;
+}
+
 ConnectionPool::Lease::~Lease() {
   if (pool_ != nullptr && c_) pool_->release(std::move(c_));
 }

@@ -223,3 +223,14 @@ TEST(ConnectionPool, SharedBetweenThreads) {
   for (auto& t : ts) t.join();
   EXPECT_EQ(pool.acquire()->command({"GET", "counter"}).integer(), 1600);
 }
+
+TEST(ConnectionPool, MoveAssigningALeaseReturnsItsConnection) {
+  RedisServer server;
+  ConnectionPool pool(server.options(), 1);
+  auto lease = pool.acquire();
+  lease->command({"PING"});
+  // With a pool of one, this acquire() would wait forever if the first connection were lost.
+  lease = ConnectionPool::Lease(nullptr, nullptr);
+  auto again = pool.acquire();
+  EXPECT_EQ(again->command({"PING"}).str(), "PONG");
+}

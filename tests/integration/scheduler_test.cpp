@@ -571,7 +571,8 @@ TEST(SchedulerRecovery, DeadNodeWorkerJobGoesToFailedLikeForceCleanWorker) {
   RedisServer server;
   Connection c(server.options());
   load_fixture(c, read_fixture("node/04_worker_mid_job.json"));
-  const std::int64_t old = redis_now(c) - 3600;
+  // Past node's own stuck-worker timeout (3600 s), our default for node workers.
+  const std::int64_t old = redis_now(c) - 7200;
   c.command({"SET", "resque:worker:ping:vm:10049",
              R"({"time":)" + std::to_string(old) + R"(,"name":"vm:10049","queues":"exports"})"});
   c.command({"SET", "resque:stat:processed:vm:10049", "5"});
@@ -792,4 +793,34 @@ TEST(SchedulerRecurring, EnvAndBrokenPersistedSchedules) {
   EXPECT_NE(errors[0].find("broken"), std::string::npos);
   s.run_once();
   EXPECT_EQ(errors.size(), 1u);
+}
+
+// ---- bad input never stops the scheduler ------------------------------------------------------
+
+TEST(SchedulerRobustness, ABrokenDelayedItemDoesNotBlockLaterOnes) {
+  RedisServer server;
+  Connection c(server.options());
+  const std::int64_t now = redis_now(c);
+  add_delayed(c, now - 20, std::string("\xff\xfe not json"));
+  add_delayed(c, now - 10, R"({"class":"Good","queue":"q","args":[]})");
+  Scheduler s(server.options(), nullptr, fast_scheduler("s1"));
+  s.run_once();
+  EXPECT_EQ(c.command({"LLEN", "resque:queue:q"}).integer(), 1);
+  ASSERT_EQ(c.command({"LLEN", "resque:failed"}).integer(), 1);
+  const Json f = failure_at(c, 0);  // valid JSON, the bad bytes replaced
+  EXPECT_EQ(f["exception"], "resque::EncodingError");
+  EXPECT_EQ(c.command({"ZCARD", "resque:delayed_queue_schedule"}).integer(), 0);
+}
+
+TEST(SchedulerRobustness, AHugeCronStepIsAConfigErrorAndAPersistedOneStopsNothing) {
+  RedisServer server;
+  Connection c(server.options());
+  Scheduler s(server.options(), nullptr, fast_scheduler("s1"));
+  EXPECT_THROW(s.add_cron("x", "*/99999999999 * * * *", "q", "X"), ConfigError);
+  // Written by another library straight into the hash: reported, and promotion goes on.
+  c.command({"HSET", "resque:persistent_schedules", "broken",
+             R"({"class":"X","cron":"*/99999999999 * * * *","queue":"q"})"});
+  add_delayed(c, redis_now(c) - 5, R"({"class":"Good","queue":"q","args":[]})");
+  s.run_once();
+  EXPECT_EQ(c.command({"LLEN", "resque:queue:q"}).integer(), 1);
 }

@@ -614,3 +614,22 @@ TEST(WorkerStop, StopFromAnEventCallbackAndFromTwoThreadsAtOnce) {
   EXPECT_FALSE(w2.running());
   EXPECT_EQ(c.command({"SCARD", "resque:workers"}).integer(), 0);
 }
+
+TEST(WorkerFailures, PayloadThatIsNeitherJsonNorUtf8IsRecordedAndTheWorkerGoesOn) {
+  RedisServer server;
+  Connection c(server.options());
+  auto reg = std::make_shared<JobRegistry>();
+  std::atomic<int> good{0};
+  reg->define("Good", [&] { ++good; });
+  c.command({"RPUSH", "resque:queue:q", std::string("\xff\xfe not json")});
+  c.command({"RPUSH", "resque:queue:q", R"({"class":"Good","args":[]})"});
+  c.command({"SADD", "resque:queues", "q"});
+  Worker w(server.options(), reg, opts({"q"}));
+  w.start();
+  ASSERT_TRUE(eventually([&] { return good == 1; }));
+  ASSERT_EQ(c.command({"LLEN", "resque:failed"}).integer(), 1);
+  const Json f = Json::parse(c.command({"LINDEX", "resque:failed", "0"}).string());
+  EXPECT_EQ(f["exception"], "resque::EncodingError");
+  EXPECT_EQ(f["payload"], "\xEF\xBF\xBD\xEF\xBF\xBD not json");  // bad bytes replaced
+  EXPECT_TRUE(w.running());
+}
