@@ -27,10 +27,12 @@ Notifier::Notifier(ConnectionOptions options) : options_(std::move(options)) {
 }
 
 Notifier::~Notifier() {
-  stopping_ = true;
-  // Unblocks the subscriber's blocking read; the thread then sees stopping_ and exits.
-  int fd = fd_.load();
-  if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  {
+    std::lock_guard<std::mutex> lock(fd_mu_);
+    stopping_ = true;
+    // Unblocks the subscriber's blocking read; the thread then sees stopping_ and exits.
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  }
   { std::lock_guard<std::mutex> lock(mu_); }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -91,8 +93,11 @@ void Notifier::loop() {
       continue;
     }
     backoff = std::chrono::milliseconds(50);
-    fd_ = ctx->fd;
-    if (stopping_) break;
+    {
+      std::lock_guard<std::mutex> lock(fd_mu_);
+      if (stopping_) break;
+      fd_ = ctx->fd;
+    }
     // Anything enqueued while we were not subscribed is found by this wake-up.
     wake_all();
     while (!stopping_) {
@@ -101,7 +106,8 @@ void Notifier::loop() {
       if (raw) freeReplyObject(raw);
       wake_all();
     }
-    fd_ = -1;
+    std::lock_guard<std::mutex> lock(fd_mu_);
+    fd_ = -1;  // before ctx closes the socket at the end of this iteration
   }
 }
 

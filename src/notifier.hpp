@@ -34,7 +34,10 @@ class Notifier {
   ConnectionOptions options_;
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<bool> stopping_{false};
-  std::atomic<int> fd_{-1};
+  // The subscriber's socket while it is open. Guarded by fd_mu_, which the loop holds while it
+  // publishes or withdraws it, so the destructor never shuts down a closed (reused) number.
+  int fd_ = -1;
+  std::mutex fd_mu_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::thread thread_;

@@ -3,9 +3,14 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <map>
+#include <fcntl.h>
 
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "resque/error.hpp"
 #include "resque/worker_pool.hpp"
 
 namespace resque {
@@ -21,7 +26,8 @@ extern "C" void on_signal(int sig) {
 }  // namespace
 
 void run_until_signalled(WorkerPool& pool) {
-  if (::pipe(g_pipe) != 0) throw std::runtime_error("run_until_signalled: pipe() failed");
+  if (::pipe2(g_pipe, O_CLOEXEC) != 0)
+    throw Error(std::string("run_until_signalled: pipe2() failed: ") + std::strerror(errno));
   const int sigs[] = {SIGQUIT, SIGTERM, SIGINT, SIGUSR2, SIGCONT};
   std::map<int, struct sigaction> old;
   for (int s : sigs) {
@@ -31,7 +37,18 @@ void run_until_signalled(WorkerPool& pool) {
     sa.sa_flags = SA_RESTART;
     ::sigaction(s, &sa, &old[s]);
   }
-  pool.start();
+  auto restore = [&] {
+    for (auto& [s, sa] : old) ::sigaction(s, &sa, nullptr);
+    ::close(g_pipe[0]);
+    ::close(g_pipe[1]);
+    g_pipe[0] = g_pipe[1] = -1;
+  };
+  try {
+    pool.start();
+  } catch (...) {
+    restore();
+    throw;
+  }
   for (;;) {
     char c = 0;
     const ssize_t n = ::read(g_pipe[0], &c, 1);
@@ -46,10 +63,7 @@ void run_until_signalled(WorkerPool& pool) {
     }
   }
   pool.stop();
-  for (auto& [s, sa] : old) ::sigaction(s, &sa, nullptr);
-  ::close(g_pipe[0]);
-  ::close(g_pipe[1]);
-  g_pipe[0] = g_pipe[1] = -1;
+  restore();
 }
 
 }  // namespace resque
