@@ -2,6 +2,9 @@
 // Ruby, node-resque or resque-cpp.
 #include <fmt/format.h>
 
+#include <deque>
+#include <memory>
+
 #include "failure.hpp"
 #include "hooks.hpp"
 #include "resque/error.hpp"
@@ -47,6 +50,9 @@ struct Move {
   bool hooks_ran = false;
   bool vetoed = false;
   std::string problem;  // why it failed
+  // One context from before_enqueue to after_enqueue or enqueue_aborted, so hooks can pass
+  // values on (a lock's value). It refers to `job`: Moves live in a deque and never move.
+  std::unique_ptr<HookContext> ctx;
 };
 
 }  // namespace
@@ -70,8 +76,7 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
       ts_num = now;
     }
 
-    std::vector<Move> moves;
-    moves.reserve(items.size());
+    std::deque<Move> moves;
     for (const auto& raw : items) {
       Move m;
       m.raw = raw;
@@ -111,32 +116,33 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
       m.a = m.job.queue;
       m.b = payload_to_push(raw, item);
       m.def = registry ? registry->find(m.job.klass) : nullptr;
-      if (opts.run_enqueue_hooks_on_promotion && m.def != nullptr && !m.def->plugins.empty()) {
-        HookContext ctx{m.job, conn, keys, *hook_queue, {}, nullptr, {}, false};
-        m.hooks_ran = true;
+      moves.push_back(std::move(m));
+      Move& mv = moves.back();
+      if (opts.run_enqueue_hooks_on_promotion && mv.def != nullptr && !mv.def->plugins.empty()) {
+        mv.ctx = std::make_unique<HookContext>(mv.job, conn, keys, *hook_queue);
+        mv.hooks_ran = true;
         try {
-          m.vetoed = !detail::run_before_enqueue(m.def, ctx);
+          mv.vetoed = !detail::run_before_enqueue(mv.def, *mv.ctx);
         } catch (const std::exception& e) {
           // Not knowing what the hook meant, keep the job and try again later.
           error(fmt::format("before_enqueue hook of {} threw while promoting it: {}; deferred",
-                            m.job.klass, e.what()));
-          m.vetoed = true;
-          m.hooks_ran = false;
-          m.action = "defer";
-          m.a = std::to_string(now + opts.veto_retry_delay.count());
+                            mv.job.klass, e.what()));
+          mv.vetoed = true;
+          mv.hooks_ran = false;
+          mv.action = "defer";
+          mv.a = std::to_string(now + opts.veto_retry_delay.count());
         }
-        if (m.vetoed && m.action == "push") {
+        if (mv.vetoed && mv.action == "push") {
           switch (opts.on_promotion_veto) {
             case VetoedPromotion::Defer:
-              m.action = "defer";
-              m.a = std::to_string(now + opts.veto_retry_delay.count());
+              mv.action = "defer";
+              mv.a = std::to_string(now + opts.veto_retry_delay.count());
               break;
             case VetoedPromotion::Push: break;
-            case VetoedPromotion::Drop: m.action = "drop"; break;
+            case VetoedPromotion::Drop: mv.action = "drop"; break;
           }
         }
       }
-      moves.push_back(std::move(m));
     }
 
     std::vector<std::string> argv = {keys.prefix(), keys.enqueue_channel(), ts, "delayed:" + ts};
@@ -148,13 +154,34 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
       argv.push_back(m.b);
     }
     const std::string delayed_key = keys.key("delayed:" + ts);
-    const Reply res = conn.eval(
-        scripts::promote(), {keys.delayed_schedule(), delayed_key, keys.queues(), keys.failed()},
-        std::vector<std::string_view>(argv.begin(), argv.end()));
+    // Hooks that ran and did not veto took something (a QueueLock) for a push that did not
+    // happen: let them give it back.
+    auto abort_hooks = [&](Move& m) {
+      if (!m.hooks_ran || m.vetoed || !m.ctx) return;
+      try {
+        detail::run_enqueue_aborted(m.def, *m.ctx);
+      } catch (const std::exception& e) {
+        error(fmt::format("enqueue_aborted hook of {} threw: {}", m.job.klass, e.what()));
+      }
+    };
+    Reply res;
+    try {
+      res = conn.eval(scripts::promote(),
+                      {keys.delayed_schedule(), delayed_key, keys.queues(), keys.failed()},
+                      std::vector<std::string_view>(argv.begin(), argv.end()));
+    } catch (const ReplyError&) {
+      // Refused: the script wrote nothing. (After a ConnectionError it may have run, so the
+      // hooks' locks are left to their TTL instead.)
+      for (auto& m : moves) abort_hooks(m);
+      throw;
+    }
 
     for (std::size_t i = 0; i < moves.size() && i < res.size(); ++i) {
       Move& m = moves[i];
-      if (res.element(i).integer() != 1) continue;  // gone since it was read: not ours to move
+      if (res.element(i).integer() != 1) {  // gone since it was read: not ours to move
+        abort_hooks(m);
+        continue;
+      }
       if (m.action == "fail") {
         error(m.problem + " (sent to the failed list)");
         continue;
@@ -173,10 +200,9 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
         if (m.action != "push") continue;
       }
       ++promoted;
-      if (m.hooks_ran) {
-        HookContext ctx{m.job, conn, keys, *hook_queue, {}, nullptr, {}, false};
+      if (m.hooks_ran && m.ctx) {
         try {
-          detail::run_after_enqueue(m.def, ctx);
+          detail::run_after_enqueue(m.def, *m.ctx);
         } catch (const std::exception& e) {
           error(fmt::format("after_enqueue hook of {} threw: {}", m.job.klass, e.what()));
         }

@@ -824,3 +824,35 @@ TEST(SchedulerRobustness, AHugeCronStepIsAConfigErrorAndAPersistedOneStopsNothin
   s.run_once();
   EXPECT_EQ(c.command({"LLEN", "resque:queue:q"}).integer(), 1);
 }
+
+TEST(SchedulerPromotion, HooksOfAPromotionThatDidNotHappenAreAborted) {
+  // The item disappears between the hooks and the move (a concurrent del_delayed): whatever
+  // before_enqueue took is given back through enqueue_aborted, with the same context.
+  struct Taker : Plugin {
+    std::atomic<int> aborted{0}, after{0};
+    std::string name() const override { return "Taker"; }
+    bool before_enqueue(HookContext& ctx) override {
+      ctx.data["took"] = "yes";
+      // Simulates the race: somebody removes the delayed item right now.
+      ctx.redis.command({"DEL", ctx.keys.key("delayed:" + std::to_string(ts))});
+      return true;
+    }
+    void enqueue_aborted(HookContext& ctx) override {
+      if (ctx.data["took"] == "yes") ++aborted;
+    }
+    void after_enqueue(HookContext&) override { ++after; }
+    std::int64_t ts = 0;
+  };
+  RedisServer server;
+  Connection c(server.options());
+  auto taker = std::make_shared<Taker>();
+  taker->ts = redis_now(c) - 5;
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define_raw("Taken", [](const Job&) {}, {taker});
+  add_delayed(c, taker->ts, R"({"class":"Taken","queue":"q","args":[]})");
+  Scheduler s(server.options(), reg, fast_scheduler("s1"));
+  s.run_once();
+  EXPECT_EQ(taker->aborted, 1);
+  EXPECT_EQ(taker->after, 0);
+  EXPECT_EQ(c.command({"LLEN", "resque:queue:q"}).integer(), 0);
+}
