@@ -54,13 +54,8 @@ Json node_ok(const NodeResult& r, const std::string& what) {
   return r.json();
 }
 
-std::vector<Job> raw_queued(Connection& redis, const Keys& keys, const std::string& queue) {
-  // TODO: switch to Queue::queued once queue inspection is merged (this reads the list the
-  // way it will, with decode_payload).
-  std::vector<Job> jobs;
-  for (const auto& s : redis.command({"LRANGE", keys.queue(queue), "0", "-1"}).strings())
-    jobs.push_back(decode_payload(s));
-  return jobs;
+std::vector<Job> queued(const RedisServer& server, const std::string& queue) {
+  return Queue(server.options()).queued(queue);
 }
 
 const std::vector<std::string> kNodeOnlyKeys = {"resque:connection_test_key"};
@@ -125,7 +120,7 @@ TEST(QueueInterop, CppEnqueueAtNodeSchedulerPromotesNodeWorkerPerforms) {
   // The future job is untouched.
   EXPECT_EQ(redis.command({"LLEN", keys.delayed(1900000000)}).integer(), 1);
 
-  const auto waiting = raw_queued(redis, keys, "exports");
+  const auto waiting = queued(server, "exports");
   ASSERT_EQ(waiting.size(), 1u);
   EXPECT_EQ(encode_payload(waiting[0]), encode_payload(promoted));
 
@@ -169,7 +164,7 @@ TEST(QueueInterop, NodeByteMatchingOpsFindCppJobs) {
 
   Connection redis(server.options());
   const Keys keys;
-  const auto left = raw_queued(redis, keys, "exports");
+  const auto left = queued(server, "exports");
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].args, Json::array({"other"}));
   EXPECT_EQ(redis.command({"LLEN", keys.delayed(1900000000)}).integer(), 0);
@@ -200,7 +195,7 @@ TEST(QueueInterop, NodeEnqueueCppReads) {
   EXPECT_EQ(queues, (std::vector<std::string>{"exports", "other"}));
 
   const auto raw = redis.command({"LRANGE", keys.queue("exports"), "0", "-1"}).strings();
-  const auto jobs = raw_queued(redis, keys, "exports");
+  const auto jobs = queued(server, "exports");
   ASSERT_EQ(jobs.size(), 2u);
   EXPECT_EQ(jobs[0].klass, "ExportJob");
   EXPECT_EQ(jobs[0].queue, "exports");
@@ -210,7 +205,7 @@ TEST(QueueInterop, NodeEnqueueCppReads) {
   // Re-encoding what node wrote gives node's bytes back.
   for (std::size_t i = 0; i < jobs.size(); ++i) EXPECT_EQ(encode_payload(jobs[i]), raw[i]);
 
-  const auto other = raw_queued(redis, keys, "other");
+  const auto other = queued(server, "other");
   ASSERT_EQ(other.size(), 1u);
   EXPECT_EQ(other[0].klass, "NoArgsJob");
   EXPECT_EQ(other[0].args, Json::array());
@@ -298,4 +293,67 @@ TEST(QueueInterop, CppAndLiveNodeWriteTheSameKeys) {
   const Json mine = dump_redis(a);
   EXPECT_EQ(mine.size(), 5u) << mine.dump(2);
   EXPECT_EQ(mine.dump(2), without_keys(dump_redis(b), kNodeOnlyKeys).dump(2));
+}
+
+// ---- resque-cpp manages what node wrote, and the other way round ------------------------------
+
+TEST(QueueInterop, NodeEnqueueAtFoundAndRemovedByCpp) {
+  RESQUE_REQUIRE_NODE();
+  RedisServer server;
+  node_ok(run_node("enqueue_at.js", {"1900000000000", "exports", "ExportJob", R"([42,"a@b.pt"])"},
+                   server.port()),
+          "enqueue_at");
+  Queue queue(server.options());
+  const Json args = Json::array({42, "a@b.pt"});
+  EXPECT_EQ(queue.scheduled_at("exports", "ExportJob", args),
+            std::vector<std::int64_t>{1900000000});
+  const auto at = queue.delayed_at(1900000000);
+  ASSERT_EQ(at.size(), 1u);
+  EXPECT_EQ(at[0].klass, "ExportJob");
+  EXPECT_EQ(at[0].args, args);
+  EXPECT_EQ(queue.del_delayed("exports", "ExportJob", args), std::vector<std::int64_t>{1900000000});
+  EXPECT_TRUE(queue.scheduled_at("exports", "ExportJob", args).empty());
+  EXPECT_TRUE(queue.delayed_at(1900000000).empty());
+  // node agrees it is gone.
+  const Json r =
+      node_ok(run_node("queue_ops.js", {"scheduledAt", R"(["exports","ExportJob",[42,"a@b.pt"]])"},
+                       server.port()),
+              "scheduledAt");
+  EXPECT_EQ(r["result"], Json::array());
+}
+
+TEST(QueueInterop, CppDelRemovesNodeJobs) {
+  RESQUE_REQUIRE_NODE();
+  RedisServer server;
+  for (int i = 0; i < 3; ++i)
+    node_ok(run_node("enqueue.js", {"exports", "ExportJob", R"([42,"a@b.pt"])"}, server.port()),
+            "enqueue");
+  node_ok(run_node("enqueue.js", {"exports", "ExportJob", R"([43,"a@b.pt"])"}, server.port()),
+          "enqueue");
+  Queue queue(server.options());
+  EXPECT_EQ(queue.del("exports", "ExportJob", Json::array({42, "a@b.pt"}), 2), 2);
+  EXPECT_EQ(queue.length("exports"), 2);
+  EXPECT_EQ(queue.del_by_class("exports", "ExportJob"), 2);
+  EXPECT_EQ(queue.length("exports"), 0);
+}
+
+TEST(QueueInterop, NodeRemoveFailedRemovesCppFailureEntries) {
+  RESQUE_REQUIRE_NODE();
+  RedisServer server;
+  Connection c(server.options());
+  // A failure entry exactly as a resque-cpp worker writes it (Ruby's fields and order).
+  const std::string entry =
+      R"({"failed_at":"2026/11/28 06:46:46 UTC","payload":{"class":"ExportJob","queue":"exports",)"
+      R"("args":[42,"a@b.pt"]},"exception":"std::runtime_error","error":"boom","backtrace":[],)"
+      R"("worker":"vm:1:exports","queue":"exports"})";
+  c.command({"RPUSH", "resque:failed", entry});
+  const Json failed =
+      node_ok(run_node("queue_ops.js", {"failed", "[0,-1]"}, server.port()), "failed")["result"];
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0]["error"], "boom");
+  // node re-serializes the object it read and LREMs those bytes: they must be ours exactly.
+  const Json removed = node_ok(
+      run_node("queue_ops.js", {"removeFailed", "[" + failed[0].dump() + "]"}, server.port()),
+      "removeFailed");
+  EXPECT_EQ(c.command({"LLEN", "resque:failed"}).integer(), 0) << removed.dump();
 }
