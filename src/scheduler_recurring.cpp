@@ -177,13 +177,28 @@ std::size_t Scheduler::State::fire_schedules(Connection& conn, std::int64_t now)
     }
     const auto now_tp = std::chrono::system_clock::time_point(std::chrono::seconds(now));
     const bool had_last = lit != last.end();
-    const long long r =
-        conn.eval(scripts::schedule_fire(), {keys.last_enqueued_at(), keys.queues()},
-                  {keys.prefix(), keys.enqueue_channel(), name, had_last ? "1" : "0",
-                   had_last ? lit->second : std::string(), detail::ruby_started(now_tp),
-                   vetoed ? std::string() : job.queue, payload})
-            .integer();
+    // Hooks that took something (a QueueLock) for a fire that did not happen give it back.
+    auto abort_hooks = [&] {
+      if (vetoed) return;
+      try {
+        detail::run_enqueue_aborted(def, ctx);
+      } catch (const std::exception& e) {
+        error(fmt::format("schedule '{}': enqueue_aborted hook threw: {}", name, e.what()));
+      }
+    };
+    long long r = 0;
+    try {
+      r = conn.eval(scripts::schedule_fire(), {keys.last_enqueued_at(), keys.queues()},
+                    {keys.prefix(), keys.enqueue_channel(), name, had_last ? "1" : "0",
+                     had_last ? lit->second : std::string(), detail::ruby_started(now_tp),
+                     vetoed ? std::string() : job.queue, payload})
+              .integer();
+    } catch (const ReplyError&) {
+      abort_hooks();  // refused: nothing was written (after a ConnectionError: left to TTLs)
+      throw;
+    }
     if (r == 0) {
+      abort_hooks();
       log(LogLevel::Debug, fmt::format("scheduler {}: schedule '{}' was fired by another scheduler",
                                        opts.name, name));
       continue;

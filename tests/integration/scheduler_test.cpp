@@ -856,3 +856,31 @@ TEST(SchedulerPromotion, HooksOfAPromotionThatDidNotHappenAreAborted) {
   EXPECT_EQ(taker->after, 0);
   EXPECT_EQ(c.command({"LLEN", "resque:queue:q"}).integer(), 0);
 }
+
+TEST(SchedulerRecurring, HooksOfAFireAnotherSchedulerWonAreAborted) {
+  // Between this scheduler's hooks and its fire, another records the same slot (simulated by
+  // the hook itself): the fire does not happen, and what the hook took is given back.
+  struct Taker : Plugin {
+    std::atomic<int> aborted{0}, after{0};
+    std::string name() const override { return "Taker"; }
+    bool before_enqueue(HookContext& ctx) override {
+      ctx.redis.command({"HSET", ctx.keys.key("delayed:last_enqueued_at"), "tick", "other"});
+      return true;
+    }
+    void enqueue_aborted(HookContext&) override { ++aborted; }
+    void after_enqueue(HookContext&) override { ++after; }
+  };
+  RedisServer server;
+  Connection c(server.options());
+  auto taker = std::make_shared<Taker>();
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define_raw("TickJob", [](const Job&) {}, {taker});
+  Scheduler s(server.options(), reg, fast_scheduler("s1"));
+  s.add_every("tick", std::chrono::seconds(1), "ticks", "TickJob");
+  ASSERT_TRUE(eventually([&] {
+    s.run_once();
+    return taker->aborted >= 1;
+  }));
+  EXPECT_EQ(taker->after, 0);
+  EXPECT_EQ(c.command({"LLEN", "resque:queue:ticks"}).integer(), 0);
+}
