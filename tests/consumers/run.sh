@@ -114,7 +114,7 @@ pkg_config_consumer() {
   echo "consumers: pkg-config --cflags --libs resque ($name): $flags"
   # shellcheck disable=SC2086  # the flags are meant to be split into words
   step "compile and link with pkg-config flags ($name)" \
-    "$cxx" -Wall -Wextra -Wpedantic -Werror -o "$tmp/pkg-config-$name" "$here/find-package/main.cpp" $flags
+    "$cxx" -Wall -Wextra -Wpedantic -Werror -o "$tmp/pkg-config-$name" "$here/common/main.cpp" $flags
   check_output "pkg-config consumer ($name)" "$tmp/pkg-config-$name" "$@"
 }
 

@@ -1,7 +1,8 @@
-// A consumer of resque-cpp that uses only the installed headers and the resque::resque target.
-// Prints a few lines that tests/consumers/run.sh compares with the expected text. Nothing here
-// talks to Redis: constructing a Queue only sets up its (lazy) connection pool, but it pulls the
-// hiredis-using objects of a static libresque into the link.
+// A consumer of resque-cpp, built by every consumer project here (find_package, add_subdirectory,
+// pkg-config): it uses only the public headers and the resque::resque target. Prints a few lines
+// that tests/consumers/run.sh compares with the expected text. Nothing here talks to Redis:
+// constructing a Queue only sets up its (lazy) connection pool, but it pulls the hiredis-using
+// objects of a static libresque into the link.
 #include <resque/connection.hpp>
 #include <resque/queue.hpp>
 #include <resque/registry.hpp>
