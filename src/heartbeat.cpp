@@ -1,5 +1,6 @@
 #include "heartbeat.hpp"
 
+#include "per_server.hpp"
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
 #include "resque/json.hpp"
@@ -9,14 +10,7 @@
 namespace resque::detail {
 
 std::shared_ptr<Heartbeat> Heartbeat::get(const ConnectionOptions& o) {
-  static std::mutex mu;
-  static std::map<std::string, std::weak_ptr<Heartbeat>> all;
-  const std::string key = o.describe() + "/" + std::to_string(o.db) + "/" + o.key_namespace;
-  std::lock_guard<std::mutex> lock(mu);
-  if (auto h = all[key].lock()) return h;
-  auto h = std::make_shared<Heartbeat>(o);
-  all[key] = h;
-  return h;
+  return per_server<Heartbeat>(o);
 }
 
 Heartbeat::Heartbeat(ConnectionOptions options) : options_(std::move(options)) {

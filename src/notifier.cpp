@@ -3,23 +3,16 @@
 #include <hiredis/hiredis.h>
 #include <sys/socket.h>
 
-#include <map>
 #include <string>
 #include <vector>
 
+#include "per_server.hpp"
 #include "resque/keys.hpp"
 
 namespace resque::detail {
 
 std::shared_ptr<Notifier> Notifier::get(const ConnectionOptions& o) {
-  static std::mutex mu;
-  static std::map<std::string, std::weak_ptr<Notifier>> all;
-  const std::string key = o.describe() + "/" + std::to_string(o.db) + "/" + o.key_namespace;
-  std::lock_guard<std::mutex> lock(mu);
-  if (auto n = all[key].lock()) return n;
-  auto n = std::make_shared<Notifier>(o);
-  all[key] = n;
-  return n;
+  return per_server<Notifier>(o);
 }
 
 Notifier::Notifier(ConnectionOptions options) : options_(std::move(options)) {
