@@ -1,11 +1,12 @@
 #include "heartbeat.hpp"
 
 #include "per_server.hpp"
+#include "protocol/worker.hpp"
+#include "redis/commands.hpp"
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
 #include "resque/json.hpp"
 #include "resque/keys.hpp"
-#include "timefmt.hpp"
 
 namespace resque::detail {
 
@@ -67,20 +68,15 @@ void Heartbeat::loop() {
     lock.unlock();
     try {
       // Redis' clock, as Ruby uses it, so hosts with skewed clocks are not judged dead.
-      auto t = conn.command({"TIME"});
-      const auto secs = std::stoll(t.element(0).string());
-      const auto tp = std::chrono::system_clock::time_point(std::chrono::seconds(secs));
+      const auto secs = server_time(conn);
       std::vector<std::vector<std::string>> cmds;
       for (const auto& e : due) {
         // SADD again: after a Redis restart without persistence (or a wrong cleanup) the worker
         // reappears in `workers`, where Ruby's UI and node's workers() look for it.
+        const auto reg = protocol::registration(secs, e.name, e.queues);
         cmds.push_back({"SADD", keys.workers(), e.id});
-        cmds.push_back({"HSET", keys.heartbeats(), e.id, iso_offset(tp)});
-        Json ping = Json::object();
-        ping["time"] = secs;
-        ping["name"] = e.name;
-        ping["queues"] = e.queues;
-        cmds.push_back({"SET", keys.worker_ping(e.name), encode_json(ping)});
+        cmds.push_back({"HSET", keys.heartbeats(), e.id, reg.heartbeat});
+        cmds.push_back({"SET", keys.worker_ping(e.name), reg.ping});
       }
       conn.pipeline(cmds);
     } catch (const std::exception&) {

@@ -7,12 +7,15 @@
 #include <set>
 
 #include "queue_internal.hpp"
+#include "redis/commands.hpp"
 #include "resque/error.hpp"
 #include "resque/queue.hpp"
 
 namespace resque {
 
 namespace {
+using detail::get_many;
+using detail::scan_keys;
 
 std::optional<std::int64_t> to_int(std::string_view s) {
   std::int64_t v = 0;
@@ -21,30 +24,13 @@ std::optional<std::int64_t> to_int(std::string_view s) {
   return v;
 }
 
-// Every key matching `pattern`, by SCAN (never KEYS, which blocks the server).
-std::vector<std::string> scan_keys(Connection& conn, const std::string& pattern) {
-  std::set<std::string> found;  // SCAN may return a key more than once
-  std::string cursor = "0";
-  do {
-    auto r = conn.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-    cursor = r.element(0).string();
-    for (auto& k : r.element(1).strings()) found.insert(std::move(k));
-  } while (cursor != "0");
-  return {found.begin(), found.end()};
-}
-
 // GET of many keys in one round trip; keys that vanished meanwhile are left out.
 std::vector<std::pair<std::string, std::string>> get_all(Connection& conn,
                                                          const std::vector<std::string>& keys) {
   std::vector<std::pair<std::string, std::string>> out;
-  if (keys.empty()) return out;
-  std::vector<std::string_view> argv{"MGET"};
-  argv.insert(argv.end(), keys.begin(), keys.end());
-  auto r = conn.command(argv);
-  for (std::size_t i = 0; i < keys.size() && i < r.size(); ++i) {
-    auto v = r.element(i).opt_string();
-    if (v) out.emplace_back(keys[i], std::move(*v));
-  }
+  const auto values = get_many(conn, keys);
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    if (values[i]) out.emplace_back(keys[i], std::move(*values[i]));
   return out;
 }
 
@@ -170,6 +156,8 @@ std::vector<WorkerInfo> Queue::workers() {
 }
 
 namespace {
+using detail::get_many;
+using detail::scan_keys;
 // A worker status as stored: JSON (Ruby's or node's), or the raw text when it is not JSON.
 Json parse_status(const std::string& raw) {
   try {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "protocol/worker.hpp"
 #include "resque/error.hpp"
 
 namespace resque::detail {
@@ -62,44 +63,8 @@ std::vector<Job> decode_jobs(const std::vector<std::string>& raws, const std::st
   return jobs;
 }
 
-namespace {
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> parts;
-  std::size_t b = 0;
-  while (true) {
-    const std::size_t e = s.find(sep, b);
-    parts.push_back(s.substr(b, e == std::string::npos ? std::string::npos : e - b));
-    if (e == std::string::npos) break;
-    b = e + 1;
-  }
-  return parts;
-}
-}  // namespace
-
 WorkerInfo parse_worker_id(const std::string& id) {
-  WorkerInfo w;
-  w.id = id;
-  const auto parts = split(id, ':');
-  std::string queues;
-  if (parts.size() >= 3) {
-    w.host = parts[0];
-    w.pid = parts[1];
-    w.name = parts[0] + ":" + parts[1];
-    // Queue names cannot hold ':' in our ids, but a Ruby id split by Worker.find keeps the rest.
-    queues = id.substr(w.name.size() + 1);
-  } else if (parts.size() == 2) {
-    // A node worker with a name of the user's choice: "<name>:<queues>".
-    w.host = parts[0];
-    w.name = parts[0];
-    queues = parts[1];
-  } else {
-    w.host = id;
-    w.name = id;
-  }
-  if (!queues.empty())
-    for (auto& q : split(queues, ','))
-      if (!q.empty()) w.queues.push_back(std::move(q));
-  return w;
+  return protocol::parse_worker_id(id);
 }
 
 std::vector<Reply> eval_pipelined(Connection& conn, const Script& script,

@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "protocol/worker.hpp"
+#include "protocol/worker_scripts.hpp"
 #include "queue_internal.hpp"
 #include "resque/error.hpp"
+#include "resque/failure.hpp"
 #include "resque/queue.hpp"
-#include "scripts.hpp"
 #include "timefmt.hpp"
 
 namespace resque {
@@ -31,31 +33,12 @@ std::string string_field(const Json& obj, const char* name) {
   return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// Ruby's failure record for a job its worker never finished (Resque::DirtyExit), field order
-// as Ruby writes it. `payload` is JSON text put in as is (the in-flight entry's exact bytes).
-std::string dirty_exit_record(const std::string& failed_at, const std::string& payload,
-                              const std::string& klass, const std::string& worker_id,
-                              const Json& queue) {
-  std::string out = "{\"failed_at\":";
-  out += encode_json(Json(failed_at));
-  out += ",\"payload\":";
-  out += payload;
-  out += ",\"exception\":\"Resque::DirtyExit\",\"error\":";
-  out += encode_json(
-      Json(fmt::format("Worker {} did not gracefully exit while processing {}", worker_id, klass)));
-  out += ",\"backtrace\":[],\"worker\":";
-  out += encode_json(Json(worker_id));
-  out += ",\"queue\":";
-  out += encode_json(queue);
-  out += '}';
-  return out;
-}
-
 }  // namespace
 
 std::optional<Json> Queue::force_clean_worker(const std::string& worker_id) {
   detail::require_name(worker_id, "worker id");
-  const WorkerInfo info = detail::parse_worker_id(worker_id);
+  const WorkerInfo info = protocol::parse_worker_id(worker_id);
+  const protocol::WorkerKeys wk(keys_, worker_id, info.name);
   auto conn = pool_->acquire();
   for (int attempt = 0; attempt < kCasAttempts; ++attempt) {
     auto replies = conn->pipeline(
@@ -90,20 +73,16 @@ std::optional<Json> Queue::force_clean_worker(const std::string& worker_id) {
     if (status_raw || inflight_raw) {
       std::string queue = status ? string_field(*status, "queue") : std::string();
       if (queue.empty()) queue = string_field(payload, "queue");
-      record = dirty_exit_record(detail::ruby_failed_at(std::chrono::system_clock::now()),
-                                 payload_text, string_field(payload, "class"), worker_id,
-                                 queue.empty() ? Json() : Json(queue));
+      record =
+          encode_failure({{},
+                          payload_text,
+                          std::string(failure_kind::kDirtyExit),
+                          protocol::dirty_exit_error(worker_id, string_field(payload, "class")),
+                          {},
+                          worker_id,
+                          queue.empty() ? std::nullopt : std::optional<std::string>(queue)});
     }
-    auto r = conn->eval(
-        scripts::force_clean_worker(),
-        {keys_.workers(), keys_.worker(worker_id), keys_.worker_started(worker_id),
-         keys_.inflight(worker_id), keys_.worker_stat("processed", worker_id),
-         keys_.worker_stat("failed", worker_id), keys_.heartbeats(), keys_.worker_ping(info.name),
-         keys_.failed(), keys_.worker_stat("processed", info.name),
-         keys_.worker_stat("failed", info.name)},
-        {worker_id, status_raw ? "1" : "0", status_raw.value_or(""), inflight_raw ? "1" : "0",
-         inflight_raw.value_or(""), record});
-    if (r.integer() == 1) {
+    if (protocol::force_clean_worker(*conn, keys_, wk, {status_raw, inflight_raw, record})) {
       if (record.empty()) return std::nullopt;
       return decode_json(record);
     }

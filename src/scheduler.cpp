@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "redis/commands.hpp"
 #include "resque/error.hpp"
 #include "resque/registry.hpp"
 #include "scheduler_state.hpp"
@@ -129,7 +130,7 @@ SchedulerPoll Scheduler::State::poll(bool force_dead_check, bool& more) {
   std::int64_t now = 0;
   duty("reading the time", [&] {
     auto conn = pool->acquire();
-    now = std::stoll(conn->command({"TIME"}).element(0).string());
+    now = detail::server_time(*conn);
   });
   if (now == 0) return out;
   // Followers track schedules too, so a slot that falls due while the leader is dying is

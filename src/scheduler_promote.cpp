@@ -5,9 +5,9 @@
 #include <deque>
 #include <memory>
 
-#include "failure.hpp"
 #include "hooks.hpp"
 #include "resque/error.hpp"
+#include "resque/failure.hpp"
 #include "resque/registry.hpp"
 #include "scheduler_state.hpp"
 #include "scripts.hpp"
@@ -91,10 +91,14 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
         m.problem = "it is not a job payload (a JSON object with a string \"class\")";
       if (!m.problem.empty()) {
         m.action = "fail";
-        m.a = detail::failure_record(
-            raw, "resque::EncodingError",
-            fmt::format("delayed item due at {} cannot be promoted: {}", ts, m.problem), {},
-            opts.name, "");
+        m.a = encode_failure(
+            {{},
+             raw,
+             std::string(failure_kind::kEncodingError),
+             fmt::format("delayed item due at {} cannot be promoted: {}", ts, m.problem),
+             {},
+             opts.name,
+             ""});
         moves.push_back(std::move(m));
         continue;
       }
@@ -108,7 +112,8 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
             "scheduler would use the class's @queue, which resque-cpp cannot know); enqueue it "
             "again with a queue",
             m.job.klass, ts);
-        m.a = detail::failure_record(raw, "resque::NoQueueError", m.problem, {}, opts.name, "");
+        m.a = encode_failure(
+            {{}, raw, std::string(failure_kind::kNoQueue), m.problem, {}, opts.name, ""});
         moves.push_back(std::move(m));
         continue;
       }

@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <set>
 
-#include "failure.hpp"
+#include "protocol/worker.hpp"
+#include "protocol/worker_scripts.hpp"
+#include "redis/commands.hpp"
 #include "resque/error.hpp"
+#include "resque/failure.hpp"
 #include "scheduler_state.hpp"
 #include "scripts.hpp"
 #include "timefmt.hpp"
@@ -14,50 +17,6 @@
 namespace resque {
 
 namespace {
-
-std::string glob_escape(const std::string& s) {
-  std::string out;
-  for (char ch : s) {
-    if (ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out;
-}
-
-std::set<std::string> scan(Connection& conn, const std::string& pattern) {
-  std::set<std::string> out;  // SCAN may return a key twice
-  std::string cursor = "0";
-  do {
-    const Reply r = conn.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-    cursor = r.element(0).string();
-    for (auto& k : r.element(1).strings()) out.insert(std::move(k));
-  } while (cursor != "0");
-  return out;
-}
-
-// "host:pid:queues" -> "host:pid" (Ruby ids may have ':' in their queues; names never do).
-std::string name_of(const std::string& id) {
-  const auto a = id.find(':');
-  if (a == std::string::npos) return id;
-  const auto b = id.find(':', a + 1);
-  return b == std::string::npos ? id : id.substr(0, b);
-}
-
-std::optional<std::int64_t> ping_time(const std::string& raw) {
-  try {
-    const Json j = decode_json(raw);
-    if (j.is_object() && j.contains("time") && j["time"].is_number())
-      return static_cast<std::int64_t>(j["time"].get<double>());
-  } catch (const EncodingError&) {
-  }
-  return std::nullopt;
-}
-
-std::optional<std::int64_t> heartbeat_time(const std::string& raw) {
-  if (auto tp = detail::parse_time(raw))
-    return std::chrono::duration_cast<std::chrono::seconds>(tp->time_since_epoch()).count();
-  return std::nullopt;
-}
 
 const char* kind_name(RecoveredWorker::Kind k) {
   switch (k) {
@@ -77,7 +36,7 @@ struct Candidate {
 }  // namespace
 
 std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
-  const std::int64_t now = std::stoll(conn.command({"TIME"}).element(0).string());
+  const std::int64_t now = detail::server_time(conn);
   std::map<std::string, std::string> heartbeats;
   {
     const auto all = conn.command({"HGETALL", keys.heartbeats()}).strings();
@@ -86,20 +45,14 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
   const std::string ping_prefix = keys.worker_ping("");
   std::map<std::string, std::string> pings;  // name -> raw ping JSON
   {
-    const auto found = scan(conn, glob_escape(ping_prefix) + "*");
-    std::vector<std::string> ks(found.begin(), found.end());
-    for (std::size_t i = 0; i < ks.size(); i += 500) {
-      std::vector<std::string_view> argv = {"MGET"};
-      for (std::size_t j = i; j < ks.size() && j < i + 500; ++j) argv.push_back(ks[j]);
-      const Reply r = conn.command(argv);
-      for (std::size_t j = 0; j + 1 < argv.size(); ++j)
-        if (!r.element(j).is_nil())
-          pings[ks[i + j].substr(ping_prefix.size())] = r.element(j).string();
-    }
+    const auto ks = detail::scan_keys(conn, detail::glob_escape(ping_prefix) + "*");
+    const auto values = detail::get_many(conn, ks);
+    for (std::size_t i = 0; i < ks.size(); ++i)
+      if (values[i]) pings[ks[i].substr(ping_prefix.size())] = *values[i];
   }
   const std::string inflight_prefix = keys.inflight("");
   std::set<std::string> inflight_ids;
-  for (const auto& k : scan(conn, glob_escape(inflight_prefix) + "*"))
+  for (const auto& k : detail::scan_keys(conn, detail::glob_escape(inflight_prefix) + "*"))
     inflight_ids.insert(k.substr(inflight_prefix.size()));
 
   std::set<std::string> ids;
@@ -109,17 +62,17 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
   std::vector<Candidate> dead;
   std::set<std::string> claimed;  // ping names that belong to resque-cpp workers
   for (const auto& id : ids) {
-    const std::string name = name_of(id);
+    const std::string name = protocol::parse_worker_id(id).name;
     const auto hb = heartbeats.find(id);
     const auto pg = pings.find(name);
     // Ruby workers write no ping key and keep nothing in flight.
     const bool cpp = inflight_ids.count(id) > 0 || pg != pings.end();
     std::optional<std::int64_t> last;
-    if (hb != heartbeats.end()) last = heartbeat_time(hb->second);
+    if (hb != heartbeats.end()) last = protocol::decode_heartbeat(hb->second);
     if (cpp) {
       claimed.insert(name);
       if (pg != pings.end())
-        if (auto p = ping_time(pg->second); p && (!last || *p > *last)) last = p;
+        if (auto p = protocol::decode_ping(pg->second).time; p && (!last || *p > *last)) last = p;
       // No heartbeat and no ping at all: an orphaned in-flight list (e.g. a Ruby worker's
       // pruning unregistered the dead worker but knew nothing of its in-flight job).
       if (last && now - *last <= opts.dead_worker_threshold.count()) continue;
@@ -134,19 +87,14 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
   bool members_read = false;
   for (const auto& [name, raw] : pings) {
     if (claimed.count(name)) continue;
-    const auto p = ping_time(raw);
+    const protocol::Ping ping = protocol::decode_ping(raw);
+    const auto p = ping.time;
     if (!p || now - *p <= opts.node_dead_worker_threshold.count()) continue;
     if (!members_read) {
       members = conn.command({"SMEMBERS", keys.workers()}).strings();
       members_read = true;
     }
-    std::string queues;
-    try {
-      const Json j = decode_json(raw);
-      if (j.contains("queues") && j["queues"].is_string()) queues = j["queues"].get<std::string>();
-    } catch (const EncodingError&) {
-    }
-    std::string id = name + ":" + queues;
+    std::string id = name + ":" + ping.queues;
     if (std::find(members.begin(), members.end(), id) == members.end())
       for (const auto& m : members)
         if (m.rfind(name + ":", 0) == 0) {
@@ -171,56 +119,73 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
   std::size_t recovered = 0;
   for (const auto& c : dead) {
     if (c.kind == RecoveredWorker::Kind::Ruby && !ruby_lock) continue;  // a Ruby worker prunes
-    const Reply st = conn.command({"GET", keys.worker(c.id)});
-    const std::optional<std::string> status = st.opt_string();
+    const protocol::WorkerKeys wk(keys, c.id, c.name);
+    const auto read = conn.pipeline({{"GET", wk.status}, {"LRANGE", wk.inflight, "0", "-1"}});
+    for (const auto& r : read)
+      if (r.is_error()) throw ReplyError(fmt::format("reading worker {}: {}", c.id, r.str()));
+    const std::optional<std::string> status = read[0].opt_string();
     const auto hb = heartbeats.find(c.id);
     const auto pg = pings.find(c.name);
-    std::string record, payload_text;
+    const auto decoded = status ? protocol::decode_status(*status) : std::nullopt;
+    protocol::RecoverArgs args;
+    args.kind = c.kind == RecoveredWorker::Kind::ResqueCpp ? protocol::RecoverArgs::Kind::Cpp
+                : c.kind == RecoveredWorker::Kind::Ruby    ? protocol::RecoverArgs::Kind::Ruby
+                                                           : protocol::RecoverArgs::Kind::Node;
+    if (hb != heartbeats.end()) args.heartbeat = hb->second;
+    if (pg != pings.end()) args.ping = pg->second;
+    args.status = status;
+    args.max_recoveries = opts.max_recoveries;
+    args.counter_ttl = opts.recovery_count_ttl.count();
+    std::string payload_text;
     if (c.kind != RecoveredWorker::Kind::ResqueCpp && status) {
       // As Ruby's prune_dead_workers records it.
       std::string klass = "(unknown)", queue;
       payload_text = *status;
-      try {
-        const Json s = decode_json(*status);
-        if (s.is_object() && s.contains("payload")) {
-          const Json& p = s["payload"];
-          payload_text = encode_json(p);
-          if (p.is_object() && p.contains("class") && p["class"].is_string())
-            klass = p["class"].get<std::string>();
-          if (p.is_object() && p.contains("queue") && p["queue"].is_string())
-            queue = p["queue"].get<std::string>();
-        }
-        if (s.is_object() && s.contains("queue") && s["queue"].is_string())
-          queue = s["queue"].get<std::string>();
-      } catch (const Error&) {
+      if (decoded && !decoded->payload.is_null()) {
+        payload_text = encode_json(decoded->payload);
+        if (!decoded->klass().empty()) klass = decoded->klass();
+        if (decoded->payload.is_object() && decoded->payload.contains("queue") &&
+            decoded->payload["queue"].is_string())
+          queue = decoded->payload["queue"].get<std::string>();
       }
-      record = detail::failure_record(
-          payload_text, "Resque::PruneDeadWorkerDirtyExit",
-          fmt::format("Worker {} did not gracefully exit while processing {}", c.id, klass), {},
-          c.id, queue);
+      if (decoded && !decoded->queue.empty()) queue = decoded->queue;
+      args.foreign_record = encode_failure({failed_at,
+                                            payload_text,
+                                            std::string(failure_kind::kPruneDeadWorkerDirtyExit),
+                                            protocol::dirty_exit_error(c.id, klass),
+                                            {},
+                                            c.id,
+                                            queue});
     }
-    const char* kind = c.kind == RecoveredWorker::Kind::ResqueCpp ? "cpp"
-                       : c.kind == RecoveredWorker::Kind::Ruby    ? "ruby"
-                                                                  : "node";
-    const std::string none;
-    const std::vector<std::string> argv = {keys.prefix(),
-                                           c.id,
-                                           c.name,
-                                           kind,
-                                           hb != heartbeats.end() ? "1" : "0",
-                                           hb != heartbeats.end() ? hb->second : none,
-                                           pg != pings.end() ? "1" : "0",
-                                           pg != pings.end() ? pg->second : none,
-                                           status ? "1" : "0",
-                                           status ? *status : none,
-                                           std::to_string(opts.max_recoveries),
-                                           failed_at,
-                                           std::to_string(opts.recovery_count_ttl.count()),
-                                           record,
-                                           keys.enqueue_channel()};
-    const Reply r = conn.eval(scripts::recover_worker(), {},
-                              std::vector<std::string_view>(argv.begin(), argv.end()));
-    if (r.element(0).string() != "ok") {
+    if (c.kind == RecoveredWorker::Kind::ResqueCpp) {
+      const std::string status_queue = decoded ? decoded->queue : std::string();
+      for (auto& raw : read[1].strings()) {
+        protocol::RecoverArgs::Item item;
+        item.queue = status_queue;
+        if (item.queue.empty()) {
+          try {
+            item.queue = decode_payload(raw).queue;
+          } catch (const EncodingError&) {
+          }
+        }
+        const std::string error =
+            item.queue.empty()
+                ? fmt::format(
+                      "Worker {} died while performing it, and the job names no queue to "
+                      "put it back on",
+                      c.id)
+                : fmt::format(
+                      "Worker {} died while performing it; workers died while performing "
+                      "it {} times (max_recoveries {}), so it is not put back again",
+                      c.id, opts.max_recoveries + 1, opts.max_recoveries);
+        item.record = encode_failure(
+            {failed_at, raw, std::string(failure_kind::kWorkerDied), error, {}, c.id, item.queue});
+        item.payload = std::move(raw);
+        args.items.push_back(std::move(item));
+      }
+    }
+    const protocol::RecoverResult res = protocol::recover_worker(conn, keys, wk, args);
+    if (res.changed) {
       log(LogLevel::Debug,
           fmt::format("scheduler {}: worker {} came back to life; left alone", opts.name, c.id));
       continue;
@@ -229,9 +194,9 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
     rw.worker_id = c.id;
     rw.kind = c.kind;
     rw.silent_for = c.silent;
-    rw.requeued = r.element(1).strings();
+    rw.requeued = res.requeued;
     if (c.kind == RecoveredWorker::Kind::ResqueCpp)
-      rw.failed = r.element(2).strings();
+      rw.failed = res.failed;
     else if (status)
       rw.failed.push_back(payload_text);
     ++recovered;

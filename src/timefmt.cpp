@@ -236,6 +236,10 @@ std::string ruby_failed_at(TimePoint tp) {
   return format_tm(local_tm(tp), "%Y/%m/%d %H:%M:%S %Z");
 }
 
+std::string node_failed_at(TimePoint tp) {
+  return format_tm(local_tm(tp), "%Y/%m/%d %H:%M:%S");
+}
+
 std::string ruby_started(TimePoint tp) {
   return format_tm(local_tm(tp), "%Y-%m-%d %H:%M:%S %z");
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Time formats of the wire protocol, in one place so every part writes them alike:
 //   ruby_failed_at  "2026/11/28 06:46:46 UTC"     failure failed_at / retried_at (local, %Z)
+//   node_failed_at  "2026/11/28 06:46:46"         node Retry's failed_at (local, no zone)
 //   ruby_started    "2026-11-28 06:46:50 +0000"   worker:<id>:started (Ruby Time#to_s, local)
 //   iso_utc_z       "2026-11-28T06:46:50Z"        worker status run_at (UTC)
 //   iso_offset      "2026-11-28T06:46:50+00:00"   workers:heartbeat (local, numeric offset)
@@ -16,6 +17,7 @@ namespace resque::detail {
 using TimePoint = std::chrono::system_clock::time_point;
 
 std::string ruby_failed_at(TimePoint tp);
+std::string node_failed_at(TimePoint tp);
 std::string ruby_started(TimePoint tp);
 std::string iso_utc_z(TimePoint tp);
 std::string iso_offset(TimePoint tp);

@@ -10,17 +10,19 @@
 #include <thread>
 
 #include "emit.hpp"
-#include "failure.hpp"
 #include "heartbeat.hpp"
 #include "hooks.hpp"
 #include "notifier.hpp"
+#include "protocol/worker.hpp"
+#include "protocol/worker_scripts.hpp"
 #include "queue_patterns.hpp"
+#include "redis/commands.hpp"
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
+#include "resque/failure.hpp"
 #include "resque/keys.hpp"
 #include "resque/queue.hpp"
 #include "resque/registry.hpp"
-#include "scripts.hpp"
 #include "timefmt.hpp"
 
 namespace resque {
@@ -44,22 +46,12 @@ std::string next_worker_name(const std::string& host) {
     seq_pid = pid;
     seq = 0;
   }
-  const int n = seq++;
-  return n == 0 ? fmt::format("{}:{}", host, pid) : fmt::format("{}:{}+{}", host, pid, n);
-}
-
-std::string join(const std::vector<std::string>& v, char sep) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) out += sep;
-    out += v[i];
-  }
-  return out;
+  return protocol::worker_name(host, pid, seq++);
 }
 
 // What the previous job's finish step must record.
 struct Pending {
-  std::string mode;     // "", "ok", "fail", "skip", "retry" (see worker_step.lua)
+  protocol::Finish mode = protocol::Finish::None;
   std::string token;    // the job's token in worker:<id>, which guards its finish
   std::string payload;  // the job's raw payload (the guard when worker:<id> was removed)
   std::string failure;
@@ -83,6 +75,7 @@ struct Worker::State {
   bool dynamic = false;
   std::shared_ptr<detail::Notifier> notifier;
   std::shared_ptr<detail::Heartbeat> heartbeat;
+  std::optional<protocol::WorkerKeys> wkeys;
   std::unique_ptr<Queue> queue;  // for plugins; its pool connects only when used
 
   std::atomic<bool> stop_requested{false};
@@ -123,15 +116,8 @@ bool Worker::State::register_self(Connection& conn) {
     try {
       // Redis' clock, as the heartbeat thread uses it: a host whose clock is behind must not
       // register as already stale.
-      const auto secs = std::stoll(conn.command({"TIME"}).element(0).string());
-      const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(secs));
-      Json ping = Json::object();
-      ping["time"] = secs;
-      ping["name"] = name;
-      ping["queues"] = queues_str;
-      conn.eval(scripts::worker_register(), {},
-                {keys.prefix(), id, detail::ruby_started(now), detail::iso_offset(now), name,
-                 encode_json(ping)});
+      protocol::register_worker(
+          conn, *wkeys, protocol::registration(detail::server_time(conn), name, queues_str));
       return true;
     } catch (const Error& e) {
       error(fmt::format("registering: {}", e.what()));
@@ -148,9 +134,10 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
   const auto t0 = std::chrono::steady_clock::now();
   Job job;
   std::string queue_name = popped_queue;
-  auto fail = [&](const std::string& exc, const std::string& err) {
-    out.mode = "fail";
-    out.failure = detail::failure_record(raw, exc, err, {}, id, queue_name);
+  auto fail = [&](std::string_view kind, const std::string& err) {
+    const std::string exc(kind);
+    out.mode = protocol::Finish::Fail;
+    out.failure = encode_failure({{}, raw, exc, err, {}, id, queue_name});
     log(LogLevel::Warning,
         fmt::format("worker {}: job {} failed: {}: {}", id, job.klass, exc, err));
     emit(opts.events.on_failure, id, job, exc, err);
@@ -159,14 +146,14 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     job = decode_payload(raw);
   } catch (const EncodingError& e) {
     // Ruby loses such a job and its worker dies; we keep the raw payload in the failure.
-    fail("resque::EncodingError", e.what());
+    fail(failure_kind::kEncodingError, e.what());
     return out;
   }
   if (queue_name.empty()) queue_name = job.queue;
   if (job.queue.empty()) job.queue = queue_name;
   const JobDefinition* def = registry ? registry->find(job.klass) : nullptr;
   if (def == nullptr || !def->perform) {
-    fail("resque::UnknownJobClass", fmt::format("No job defined for class \"{}\"", job.klass));
+    fail(failure_kind::kUnknownJobClass, fmt::format("No job defined for class \"{}\"", job.klass));
     return out;
   }
   emit(opts.events.on_job, id, job);
@@ -190,7 +177,7 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     performed = true;
   }
   if (!performed) {
-    out.mode = "skip";
+    out.mode = protocol::Finish::Skip;
     if (!ctx.re_enqueued_by.empty()) {
       log(LogLevel::Debug,
           fmt::format("worker {}: job {} re-enqueued by {}", id, job.klass, ctx.re_enqueued_by));
@@ -204,7 +191,7 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
   if (!ctx.error && !ctx.re_enqueued_by.empty()) {
     // An after_perform hook turned the failure into a later retry (Retry): recorded as
     // node-resque's Retry nets it out, stat:failed +1 and stat:processed unchanged.
-    out.mode = "retry";
+    out.mode = protocol::Finish::Retry;
     log(LogLevel::Info, fmt::format("worker {}: job {} failed and was re-enqueued by {}", id,
                                     job.klass, ctx.re_enqueued_by));
     emit(opts.events.on_re_enqueue, id, job, ctx.re_enqueued_by);
@@ -218,11 +205,11 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     } catch (...) {
       log(LogLevel::Error, fmt::format("worker {}: on_failure hook threw", id));
     }
-    auto [exc, err] = detail::describe_exception(ctx.error);
+    auto [exc, err] = describe_exception(ctx.error);
     fail(exc, err);
     return out;
   }
-  out.mode = "ok";
+  out.mode = protocol::Finish::Ok;
   emit(
       opts.events.on_success, id, job,
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
@@ -260,14 +247,13 @@ void Worker::State::run_loop() {
   std::uint64_t token_seq = 0;
   bool pause_announced = false;
   auto backoff = std::chrono::milliseconds(50);
-  std::vector<std::string> argv;
   std::chrono::seconds run_at_second{-1};
   std::string run_at;
   for (;;) {
     const bool stop = stop_requested;
     const bool pause = paused;
     const bool take = !stop && !pause;
-    if (!take && pending.mode.empty()) {
+    if (!take && pending.mode == protocol::Finish::None) {
       if (stop) break;
       is_idle = true;
       if (!pause_announced) {
@@ -278,7 +264,7 @@ void Worker::State::run_loop() {
       continue;
     }
     const std::uint64_t gen = notifier->generation();
-    Reply r;
+    protocol::StepResult r;
     try {
       if (take && dynamic && std::chrono::steady_clock::now() - last_refresh > opts.poll_interval)
         refresh();
@@ -290,13 +276,18 @@ void Worker::State::run_loop() {
         run_at_second = now_s;
         run_at = detail::iso_utc_z(std::chrono::system_clock::time_point(now_s));
       }
-      argv.clear();
-      const std::string token = fmt::format("{}-{}", token_base, ++token_seq);
-      argv.insert(argv.end(), {keys.prefix(), id, name, pending.mode, pending.token,
-                               pending.payload, pending.failure, take ? "1" : "0", run_at, token});
-      argv.insert(argv.end(), queues.begin(), queues.end());
-      std::vector<std::string_view> views(argv.begin(), argv.end());
-      r = conn.eval(scripts::worker_step(), {}, views);
+      protocol::StepArgs step;
+      step.worker = &*wkeys;
+      step.keys = &keys;
+      step.finish = pending.mode;
+      step.finished_token = pending.token;
+      step.finished_payload = pending.payload;
+      step.failure = pending.failure;
+      step.take = take;
+      step.run_at = run_at;
+      step.token = fmt::format("{}-{}", token_base, ++token_seq);
+      step.queues = &queues;
+      r = protocol::worker_step(conn, step);
       backoff = std::chrono::milliseconds(50);
     } catch (const Error& e) {
       // Redis down or restarting: keep `pending` and send the same step again later; the step
@@ -306,10 +297,10 @@ void Worker::State::run_loop() {
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
       continue;
     }
-    if (!pending.mode.empty()) ++done;
+    if (pending.mode != protocol::Finish::None) ++done;
     pending = Pending{};
     if (!take) continue;
-    if (r.is_nil()) {
+    if (r.kind == protocol::StepResult::Kind::Idle) {
       is_idle = true;
       pause_announced = false;  // looking for work again: the next pause is announced
       emit(opts.events.on_poll, id);
@@ -317,7 +308,7 @@ void Worker::State::run_loop() {
       last_refresh = {};  // re-read "*" queues while idle
       continue;
     }
-    if (r.size() == 1) {  // {"paused"}: the pause-all-workers key
+    if (r.kind == protocol::StepResult::Kind::Paused) {  // the pause-all-workers key
       is_idle = true;
       if (!pause_announced) {
         pause_announced = true;
@@ -330,20 +321,20 @@ void Worker::State::run_loop() {
     pause_announced = false;
     is_idle = false;
     is_busy = true;
-    const std::string popped_queue = r.element(0).string();
-    std::string raw = r.element(1).string();
+    const std::string popped_queue = r.queue;
+    std::string raw = std::move(r.payload);
     try {
       pending = perform(conn, popped_queue, raw);
     } catch (...) {
       // perform() records every failure itself; this is the last line of defence so that no
       // input can end the thread (std::terminate) with the job left in flight.
-      auto [exc, err] = detail::describe_exception(std::current_exception());
+      auto [exc, err] = describe_exception(std::current_exception());
       pending = Pending{};
-      pending.mode = "fail";
+      pending.mode = protocol::Finish::Fail;
       pending.failure =
-          detail::failure_record(raw, exc, "while recording the job: " + err, {}, id, popped_queue);
+          encode_failure({{}, raw, exc, "while recording the job: " + err, {}, id, popped_queue});
     }
-    pending.token = r.element(2).string();
+    pending.token = std::move(r.token);
     pending.payload = std::move(raw);
     is_busy = false;
     if (abandoned) return;  // stop() gave up on us: the job stays in flight for recovery
@@ -351,7 +342,7 @@ void Worker::State::run_loop() {
 
   heartbeat->remove(id);
   try {
-    if (conn.eval(scripts::worker_unregister(), {}, {keys.prefix(), id, name}).integer() == 0)
+    if (!protocol::unregister_worker(conn, *wkeys))
       log(LogLevel::Warning,
           fmt::format("worker {}: a job is still in flight; registration kept for recovery", id));
   } catch (const Error& e) {
@@ -367,11 +358,7 @@ Worker::Worker(ConnectionOptions connection, std::shared_ptr<const JobRegistry> 
     : state_(std::make_shared<State>()) {
   auto& s = *state_;
   if (options.queues.empty()) throw ConfigError("a worker needs at least one queue");
-  for (const auto& q : options.queues) {
-    if (q.empty() || q.find_first_of(":,") != std::string::npos)
-      throw ConfigError(fmt::format(
-          "worker queue '{}' is empty or contains ':' or ',' (they break worker ids)", q));
-  }
+  for (const auto& q : options.queues) protocol::validate_queue_name(q, "worker queue");
   if (options.host.empty()) options.host = local_host();
   if (options.host.find(':') != std::string::npos)
     throw ConfigError(fmt::format("worker host name '{}' contains ':'", options.host));
@@ -383,8 +370,9 @@ Worker::Worker(ConnectionOptions connection, std::shared_ptr<const JobRegistry> 
   std::vector<std::string> shown;  // Ruby leaves "!exclusions" out of the id
   for (const auto& q : s.opts.queues)
     if (q[0] != '!') shown.push_back(q);
-  s.queues_str = join(shown, ',');
-  s.id = s.name + ":" + s.queues_str;
+  s.id = protocol::worker_id(s.name, shown);
+  s.queues_str = s.id.substr(s.name.size() + 1);
+  s.wkeys.emplace(s.keys, s.id, s.name);
   s.dynamic = detail::queues_are_dynamic(s.opts.queues);
   s.notifier = detail::Notifier::get(s.copts);
   s.heartbeat = detail::Heartbeat::get(s.copts);

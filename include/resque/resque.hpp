@@ -5,6 +5,7 @@
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
 #include "resque/events.hpp"
+#include "resque/failure.hpp"
 #include "resque/job.hpp"
 #include "resque/json.hpp"
 #include "resque/keys.hpp"

@@ -1,91 +1,102 @@
 -- Recovers one dead worker and unregisters it.
--- ARGV[1] = key prefix, ARGV[2] = worker id, ARGV[3] = worker name (id without the queues),
--- ARGV[4] = kind: "cpp" (resque-cpp: has an in-flight list), "ruby", "node",
--- ARGV[5]/ARGV[6] = "1"/"0" and the workers:heartbeat value the scheduler saw,
--- ARGV[7]/ARGV[8] = the same for worker:ping:<name>, ARGV[9]/ARGV[10] for worker:<id>,
--- ARGV[11] = max recoveries, ARGV[12] = failed_at, ARGV[13] = death counter TTL (s),
--- ARGV[14] = failure record for a foreign worker's job ("" when it was idle),
--- ARGV[15] = wake channel.
--- Returns {"changed"} when the worker beat or moved on since it was judged dead (nothing is
--- done), else {"ok", {requeued payloads}, {failed payloads}}.
+-- KEYS[1] workers, KEYS[2] workers:heartbeat, KEYS[3] worker:<id>, KEYS[4] worker:ping:<name>,
+-- KEYS[5] inflight:<id>, KEYS[6] failed, KEYS[7] stat:failed, KEYS[8] queues (the set);
+-- then per in-flight job i (1..n): KEYS[8+2i-1] its queue, KEYS[8+2i] its death counter;
+-- then KEYS[9+2n..] the worker's own keys (protocol::WorkerKeys::own_keys).
+-- ARGV[1] id, ARGV[2]/ARGV[3] "1"/"0" and the workers:heartbeat value the scheduler saw,
+-- ARGV[4]/ARGV[5] the same for worker:ping:<name>, ARGV[6]/ARGV[7] for worker:<id>,
+-- ARGV[8] kind: "cpp" (resque-cpp: has an in-flight list), "ruby", "node",
+-- ARGV[9] max recoveries, ARGV[10] death counter TTL (s), ARGV[11] failure record of a foreign
+-- worker's job ("" when it was idle), ARGV[12] wake channel, ARGV[13] n (the in-flight jobs the
+-- scheduler read, in list order); per job i: ARGV[13+3i-2] its bytes, ARGV[13+3i-1] its queue
+-- ("" when none is known), ARGV[13+3i] the failure record written if it is not put back.
+-- Every record and key comes from C++ (protocol/); the in-flight list's keys are passed in, so
+-- the list is checked unchanged before anything is written.
+-- Returns {"changed"} when the worker beat, moved on or its in-flight list changed since it was
+-- judged dead (nothing is done), else {"ok", {requeued payloads}, {failed payloads}}.
 --
 -- Crash windows: none; the liveness re-check, the job moves and the unregistration are one
 -- step. resque-cpp jobs go back to the head of their queue (at-least-once: a job may run twice
 -- when its worker died after the work but before recording it); a per-payload death counter
 -- sends a job that keeps killing workers to the failed list instead of looping.
-local p, id, name, kind = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+-- Distrusts: every value it reads (compared with what the scheduler saw, before any write),
+-- and the types of the keys it reads (GET/HGET/LRANGE error before any write).
+--- @include "teardown_worker"
+--- @include "checks"
+local id, kind = ARGV[1], ARGV[8]
 local function same(v, flag, seen)
   if flag == '1' then return v == seen end
   return not v
 end
-local status = redis.call('GET', p .. 'worker:' .. id)
-if not same(redis.call('HGET', p .. 'workers:heartbeat', id), ARGV[5], ARGV[6]) or
-   not same(redis.call('GET', p .. 'worker:ping:' .. name), ARGV[7], ARGV[8]) or
-   not same(status, ARGV[9], ARGV[10]) then
+if not same(redis.call('HGET', KEYS[2], id), ARGV[2], ARGV[3]) or
+   not same(redis.call('GET', KEYS[4]), ARGV[4], ARGV[5]) or
+   not same(redis.call('GET', KEYS[3]), ARGV[6], ARGV[7]) then
   return {'changed'}
 end
+local n = tonumber(ARGV[13])
+if kind == 'cpp' then
+  local items = redis.call('LRANGE', KEYS[5], 0, -1)
+  if #items ~= n then return {'changed'} end
+  for i = 1, n do
+    if items[i] ~= ARGV[13 + 3 * i - 2] then return {'changed'} end
+  end
+end
 
+-- Before the first write: the lists it pushes to must be lists; a garbage stat:failed is
+-- left alone (not counted) rather than failing the recovery; a garbage death counter counts
+-- from zero again.
+if not key_type_ok(KEYS[6], 'list') then
+  return redis.error_reply('recover_worker: ' .. KEYS[6] .. ' is not a list')
+end
+local count_failed = counter_ok(KEYS[7])
+local fresh = {}
+for i = 1, n do
+  if kind == 'cpp' and ARGV[13 + 3 * i - 1] ~= '' then
+    if not key_type_ok(KEYS[8 + 2 * i - 1], 'list') then
+      return redis.error_reply('recover_worker: ' .. KEYS[8 + 2 * i - 1] .. ' is not a list')
+    end
+    fresh[i] = not counter_ok(KEYS[8 + 2 * i])
+  end
+end
+if not key_type_ok(KEYS[8], 'set') then
+  return redis.error_reply('recover_worker: ' .. KEYS[8] .. ' is not a set')
+end
+
+local bad = teardown_check(KEYS[1], KEYS[2])
+if bad then return bad end
 local requeued, failed, woken = {}, {}, {}
 if kind == 'cpp' then
-  local max = tonumber(ARGV[11])
-  local q = ''
-  if status then
-    local ok, s = pcall(cjson.decode, status)
-    if ok and type(s) == 'table' and type(s.queue) == 'string' then q = s.queue end
-  end
-  local items = redis.call('LRANGE', p .. 'inflight:' .. id, 0, -1)
+  local max = tonumber(ARGV[9])
   -- Last first, so that LPUSH leaves them at the head in their original order.
-  for i = #items, 1, -1 do
-    local raw = items[i]
-    local ok, job = pcall(cjson.decode, raw)
-    local queue = q
-    if queue == '' and ok and type(job) == 'table' and type(job.queue) == 'string' then
-      queue = job.queue
+  for i = n, 1, -1 do
+    local raw, queue, record = ARGV[13 + 3 * i - 2], ARGV[13 + 3 * i - 1], ARGV[13 + 3 * i]
+    local queue_key, counter = KEYS[8 + 2 * i - 1], KEYS[8 + 2 * i]
+    local deaths = 0
+    if queue ~= '' then
+      if fresh[i] then redis.call('DEL', counter) end
+      deaths = redis.call('INCR', counter)
     end
-    local counter = p .. 'resque-cpp:recovered:' .. raw
-    local deaths = redis.call('INCR', counter)
-    local err
-    if queue == '' then
-      err = 'Worker ' .. id .. ' died while performing it, and the job names no queue to put it back on'
-    elseif deaths > max then
-      err = 'Worker ' .. id .. ' died while performing it; workers died while performing it ' ..
-        deaths .. ' times (max_recoveries ' .. max .. '), so it is not put back again'
-    end
-    if err then
-      local payload = raw
-      if not ok then payload = cjson.encode(raw) end
-      -- Ruby's failure format and field order (see src/failure.hpp).
-      redis.call('RPUSH', p .. 'failed', '{"failed_at":' .. cjson.encode(ARGV[12]) ..
-        ',"payload":' .. payload .. ',"exception":"resque::WorkerDied","error":' ..
-        cjson.encode(err) .. ',"backtrace":[],"worker":' .. cjson.encode(id) ..
-        ',"queue":' .. cjson.encode(queue) .. '}')
-      redis.call('INCR', p .. 'stat:failed')
+    if queue == '' or deaths > max then
+      redis.call('RPUSH', KEYS[6], record)
+      if count_failed then redis.call('INCR', KEYS[7]) end
       redis.call('DEL', counter)
       failed[#failed + 1] = raw
     else
-      redis.call('EXPIRE', counter, ARGV[13])
-      redis.call('SADD', p .. 'queues', queue)
-      redis.call('LPUSH', p .. 'queue:' .. queue, raw)
+      redis.call('EXPIRE', counter, ARGV[10])
+      redis.call('SADD', KEYS[8], queue)
+      redis.call('LPUSH', queue_key, raw)
       woken[queue] = true
       requeued[#requeued + 1] = raw
     end
   end
-elseif ARGV[14] ~= '' then
+elseif ARGV[11] ~= '' then
   -- A Ruby or node worker's job: failed, as Ruby's prune_dead_workers and node's
   -- forceCleanWorker record it (node also counts it in stat:failed; Ruby does not).
-  redis.call('RPUSH', p .. 'failed', ARGV[14])
-  if kind == 'node' then redis.call('INCR', p .. 'stat:failed') end
-  failed[1] = status
+  redis.call('RPUSH', KEYS[6], ARGV[11])
+  if kind == 'node' and count_failed then redis.call('INCR', KEYS[7]) end
+  failed[1] = ARGV[7]
 end
 
--- Every key of the worker, whichever library registered it.
-redis.call('SREM', p .. 'workers', id)
-redis.call('DEL', p .. 'worker:' .. id, p .. 'worker:' .. id .. ':started', p .. 'inflight:' .. id,
-  p .. 'stat:processed:' .. id, p .. 'stat:failed:' .. id)
-redis.call('HDEL', p .. 'workers:heartbeat', id)
-if kind ~= 'ruby' then redis.call('DEL', p .. 'worker:ping:' .. name) end
-if kind == 'node' then
-  redis.call('DEL', p .. 'stat:processed:' .. name, p .. 'stat:failed:' .. name)
-end
-for q in pairs(woken) do redis.call('PUBLISH', ARGV[15], q) end
+teardown_worker(KEYS[1], KEYS[2], id, 9 + 2 * n)
+for q in pairs(woken) do redis.call('PUBLISH', ARGV[12], q) end
 return {'ok', requeued, failed}

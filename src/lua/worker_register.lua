@@ -1,11 +1,11 @@
 -- Registers a worker as Ruby and node both see it.
--- ARGV[1] prefix, ARGV[2] id, ARGV[3] started ("YYYY-MM-DD HH:MM:SS +ZZZZ"),
--- ARGV[4] heartbeat ("YYYY-MM-DDTHH:MM:SS+00:00"), ARGV[5] name, ARGV[6] ping JSON.
+-- KEYS[1] workers, KEYS[2] worker:<id>:started, KEYS[3] workers:heartbeat,
+-- KEYS[4] worker:ping:<name>; ARGV[1] id, ARGV[2] started, ARGV[3] heartbeat, ARGV[4] ping
+-- (all encoded by protocol::registration).
 -- One script so a worker is never half-registered (e.g. in `workers` without a heartbeat,
 -- which a starting Ruby worker would prune).
-local p, id = ARGV[1], ARGV[2]
-redis.call('SADD', p .. 'workers', id)
-redis.call('SET', p .. 'worker:' .. id .. ':started', ARGV[3])
-redis.call('HSET', p .. 'workers:heartbeat', id, ARGV[4])
-redis.call('SET', p .. 'worker:ping:' .. ARGV[5], ARGV[6])
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('SET', KEYS[4], ARGV[4])
 return 1

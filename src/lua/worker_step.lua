@@ -1,17 +1,21 @@
 -- One worker step: finish the previous job (if any) and take the next one, in one round trip.
--- ARGV[1] key prefix ("resque:"), ARGV[2] worker id, ARGV[3] worker name (id without queues),
--- ARGV[4] finish mode: "" (nothing to finish), "ok", "fail", "skip" (vetoed/re-enqueued by a
+-- KEYS[1] inflight:<id>, KEYS[2] worker:<id>, KEYS[3] stat:processed, KEYS[4]
+-- stat:processed:<id>, KEYS[5] stat:failed, KEYS[6] stat:failed:<id>, KEYS[7] failed,
+-- KEYS[8] pause-all-workers, KEYS[9] the finished job's death counter, KEYS[10..] the queues
+-- in priority order.
+-- ARGV[1] finish mode: "" (nothing to finish), "ok", "fail", "skip" (vetoed/re-enqueued by a
 --         plugin: no stats, as node counts nothing), "retry" (failed, re-enqueued by Retry:
 --         stat:failed +1 and processed unchanged, node's net effect),
--- ARGV[5] the finished job's token, ARGV[6] its raw payload, ARGV[7] failure record JSON
--- (mode "fail"), ARGV[8] "1" to take a job, "0" to only finish, ARGV[9] run_at for the
--- status, ARGV[10] token for the job taken now (unique per step), ARGV[11..] queues in
--- priority order.
+-- ARGV[2] the finished job's status tail (protocol::status_tail: it ends in the job's token),
+-- ARGV[3] its raw payload, ARGV[4] its failure record (mode "fail"), ARGV[5] "1" to take a
+-- job, "0" to only finish, ARGV[6..8] the new status's head, middle and tail
+-- (protocol::status_pieces), ARGV[9] the token of the job taken now (unique per step),
+-- ARGV[10..] the queue names (same order as KEYS[10..]).
 -- Returns nil (nothing to do), {"paused"} (pause-all-workers is "true"), or
 -- {queue, payload, token}.
 --
--- The status is Ruby's {"queue","run_at","payload"} plus node's "worker" (node's allWorkingOn
--- files a status under it) and our "token", always last.
+-- The status record is built in C++ (protocol/worker.hpp); only here are the queue and the
+-- payload known, so the script puts them between the pieces it is given.
 --
 -- Crash windows: the whole step is one script, so Redis applies all of it or none of it.
 -- * A taken job is in inflight:<id> and worker:<id> in the same instant it leaves its queue:
@@ -23,55 +27,62 @@
 -- * If another library removed worker:<id> mid-job (Ruby's pruner unregisters workers it
 --   believes dead), the finish is matched by the in-flight payload instead, so the job is not
 --   handed back and run again.
--- * A finished job's recovery counter (dead-worker recovery, resque-cpp:recovered:<payload>)
---   is dropped, so deaths of earlier copies of the same payload do not add up.
-local p, id, name, mode = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local inflight = p .. 'inflight:' .. id
-local status = p .. 'worker:' .. id
+-- * A finished job's recovery counter is dropped, so deaths of earlier copies of the same
+--   payload do not add up.
+-- Distrusts: the stat counters (anyone can SET them to garbage: INCR runs through pcall, so a
+-- garbage counter is not counted instead of stopping every worker), the failed list's type
+-- (checked before the first write), the status's content (decoded under pcall), the pause
+-- key's type. inflight:<id> is read (LINDEX) before a job is pushed to it unless the finish
+-- just deleted it, so a wrong type errors before the LPOP, never after.
+local mode = ARGV[1]
 
-local function status_json(q, payload, token)
-  -- The payload object is embedded as stored; one that is not an object is embedded as a string
-  -- so worker:<id> stays valid JSON (resque-web fails on anything else). Only the braces are
-  -- checked (a full cjson.decode was a tenth of the step's cost): the worker decodes every
-  -- payload at once, and one that is broken inside fails, its finish deleting this status.
+local function status_json(q, payload, token_tail)
+  -- A payload that is not an object is embedded as a string so worker:<id> stays valid JSON
+  -- (resque-web fails on anything else); protocol::encode_status applies the same rule. Only
+  -- the braces are checked (a full cjson.decode was a tenth of the step's cost).
   if string.byte(payload, 1) ~= 123 or string.byte(payload, -1) ~= 125 then
     payload = cjson.encode(payload)
   end
-  return '{"queue":' .. cjson.encode(q) .. ',"run_at":"' .. ARGV[9] .. '","payload":' .. payload ..
-    ',"worker":' .. cjson.encode(name) .. ',"token":"' .. token .. '"}'
+  return ARGV[6] .. cjson.encode(q) .. ARGV[7] .. payload .. token_tail
 end
 
 local finished = false
 if mode ~= '' then
-  local s = redis.call('GET', status)
-  local suffix = '"token":"' .. ARGV[5] .. '"}'
-  if (s and string.sub(s, -#suffix) == suffix) or
-     (not s and redis.call('LINDEX', inflight, '0') == ARGV[6]) then
+  local s = redis.call('GET', KEYS[2])
+  local tail = ARGV[2]
+  if (s and string.sub(s, -#tail) == tail) or
+     (not s and redis.call('LINDEX', KEYS[1], '0') == ARGV[3]) then
+    if mode == 'fail' then
+      local t = redis.call('TYPE', KEYS[7])['ok']
+      if t ~= 'none' and t ~= 'list' then
+        return redis.error_reply('worker step: ' .. KEYS[7] .. ' is a ' .. t .. ', not a list')
+      end
+    end
     if mode == 'ok' or mode == 'fail' then
-      redis.call('INCR', p .. 'stat:processed')
-      redis.call('INCR', p .. 'stat:processed:' .. id)
+      redis.pcall('INCR', KEYS[3])
+      redis.pcall('INCR', KEYS[4])
     end
     if mode == 'fail' then
-      redis.call('RPUSH', p .. 'failed', ARGV[7])
+      redis.call('RPUSH', KEYS[7], ARGV[4])
     end
     if mode == 'fail' or mode == 'retry' then
-      redis.call('INCR', p .. 'stat:failed')
-      redis.call('INCR', p .. 'stat:failed:' .. id)
+      redis.pcall('INCR', KEYS[5])
+      redis.pcall('INCR', KEYS[6])
     end
-    redis.call('DEL', inflight, status, p .. 'resque-cpp:recovered:' .. ARGV[6])
+    redis.call('DEL', KEYS[1], KEYS[2], KEYS[9])
     finished = true
   end
 end
 
-if ARGV[8] ~= '1' then return nil end
+if ARGV[5] ~= '1' then return nil end
 
 -- A job already in flight for this id (a step whose reply was lost, or a previous process with
 -- the same id) is handed back first, with its token (a new one if its status has none).
 -- (Just finished: the DEL above emptied the list, so there is nothing to look up.)
-local held = (not finished) and redis.call('LINDEX', inflight, '0')
+local held = (not finished) and redis.call('LINDEX', KEYS[1], '0')
 if held then
   local q, token = '', nil
-  local s = redis.call('GET', status)
+  local s = redis.call('GET', KEYS[2])
   if s then
     local ok, decoded = pcall(cjson.decode, s)
     if ok and type(decoded) == 'table' then
@@ -80,24 +91,25 @@ if held then
     end
   end
   if not token then
-    token = ARGV[10]
-    redis.call('SET', status, status_json(q, held, token))
+    token = ARGV[9]
+    redis.call('SET', KEYS[2], status_json(q, held, ARGV[8]))
   end
   return {q, held, token}
 end
 
-local pause = redis.call('GET', p .. 'pause-all-workers')
-if pause and string.lower(string.match(pause, '^%s*(.-)%s*$')) == 'true' then
+-- pcall: a pause key of another type (anyone may write it) must not stop every worker.
+local pause = redis.pcall('GET', KEYS[8])
+if type(pause) == 'string' and string.lower(string.match(pause, '^%s*(.-)%s*$')) == 'true' then
   return {'paused'}
 end
 
-for i = 11, #ARGV do
-  local q = ARGV[i]
-  local job = redis.call('LPOP', p .. 'queue:' .. q)
+for i = 10, #KEYS do
+  local job = redis.call('LPOP', KEYS[i])
   if job then
-    redis.call('RPUSH', inflight, job)
-    redis.call('SET', status, status_json(q, job, ARGV[10]))
-    return {q, job, ARGV[10]}
+    local q = ARGV[i]
+    redis.call('RPUSH', KEYS[1], job)
+    redis.call('SET', KEYS[2], status_json(q, job, ARGV[8]))
+    return {q, job, ARGV[9]}
   end
 end
 return nil

@@ -1,11 +1,12 @@
 -- Clean stop: removes every key of the worker, as Ruby's unregister_worker and node's untrack.
--- ARGV[1] prefix, ARGV[2] id, ARGV[3] name.
+-- KEYS[1] workers, KEYS[2] workers:heartbeat, KEYS[3] inflight:<id>, KEYS[4..] the worker's own
+-- keys (protocol::WorkerKeys::own_keys). ARGV[1] id.
 -- Refuses (returns 0) while the in-flight list holds a job: that job must stay visible to
 -- dead-worker recovery, so the worker's registration stays too.
-local p, id = ARGV[1], ARGV[2]
-if redis.call('LLEN', p .. 'inflight:' .. id) > 0 then return 0 end
-redis.call('SREM', p .. 'workers', id)
-redis.call('DEL', p .. 'worker:' .. id, p .. 'worker:' .. id .. ':started',
-  p .. 'stat:processed:' .. id, p .. 'stat:failed:' .. id, p .. 'worker:ping:' .. ARGV[3])
-redis.call('HDEL', p .. 'workers:heartbeat', id)
+-- Distrusts: the in-flight key's type (LLEN errors on a wrong type before any write).
+--- @include "teardown_worker"
+local bad = teardown_check(KEYS[1], KEYS[2])
+if bad then return bad end
+if redis.call('LLEN', KEYS[3]) > 0 then return 0 end
+teardown_worker(KEYS[1], KEYS[2], ARGV[1], 4)
 return 1

@@ -7,10 +7,10 @@
 #include <ctime>
 #include <random>
 
-#include "failure.hpp"
 #include "plugins/common.hpp"
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
+#include "resque/failure.hpp"
 #include "scripts.hpp"
 
 namespace resque::plugins {
@@ -28,16 +28,6 @@ std::string js_number_of(const Json& v) {
     if (i >= -kExact && i <= kExact) return std::to_string(i);
   }
   return js_number(v.get<double>());
-}
-
-// node's saveLastError failed_at: local time "YYYY/MM/DD HH:MM:SS", no zone.
-std::string node_failed_at() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y/%m/%d %H:%M:%S", &tm);
-  return buf;
 }
 
 double uniform01() {
@@ -121,23 +111,9 @@ void Retry::after_perform(HookContext& ctx) {
     ctx.redis.command({"DEL", counter, failure});
     return;
   }
-  auto [type, what] = ::resque::detail::describe_exception(ctx.error);
-  const std::string shown = fmt::format("{}: {}", type, what);
-  Json record = Json::object();
-  record["failed_at"] = node_failed_at();
-  record["payload"] = ctx.job.args;
-  record["exception"] = shown;
-  record["error"] = shown;
-  record["backtrace"] = Json::array();
-  record["worker"] = ctx.job.klass;  // node writes the class name here
-  record["queue"] = ctx.job.queue;
-  std::string record_json;
-  try {
-    record_json = encode_json(record);
-  } catch (const EncodingError&) {  // what() with bytes that are not UTF-8
-    record["exception"] = record["error"] = type + ": (message was not valid UTF-8)";
-    record_json = encode_json(record);
-  }
+  auto [type, what] = describe_exception(ctx.error);
+  const std::string record_json = encode_node_retry_failure(
+      ctx.job.klass, ctx.job.queue, ctx.job.args, fmt::format("{}: {}", type, what));
   const long long attempt = ctx.redis
                                 .eval(scripts::retry_attempt(), {counter, failure},
                                       {std::to_string(keys_ttl_seconds()), record_json})

@@ -4,11 +4,11 @@
 
 #include <regex>
 
+#include "protocol/worker_scripts.hpp"
 #include "queue_test_util.hpp"
 #include "redis_server.hpp"
 #include "resque/error.hpp"
 #include "resque/queue.hpp"
-#include "scripts.hpp"
 #include "timefmt.hpp"
 
 using namespace resque;
@@ -169,25 +169,14 @@ TEST(QueueWorkers, ForceCleanScriptRefusesWhenTheWorkerMovedOn) {
   Connection c(server.options());
   c.command({"SADD", "resque:workers", "h:1:q"});
   c.command({"SET", "resque:worker:h:1:q", "new status"});
-  const std::vector<std::string_view> keys = {"resque:workers",
-                                              "resque:worker:h:1:q",
-                                              "resque:worker:h:1:q:started",
-                                              "resque:inflight:h:1:q",
-                                              "resque:stat:processed:h:1:q",
-                                              "resque:stat:failed:h:1:q",
-                                              "resque:workers:heartbeat",
-                                              "resque:worker:ping:h:1",
-                                              "resque:failed",
-                                              "resque:stat:processed:h:1",
-                                              "resque:stat:failed:h:1"};
+  const Keys keys("resque");
+  const protocol::WorkerKeys wk(keys, "h:1:q", "h:1");
   // The caller saw another status: nothing is recorded or deleted.
-  auto r = c.eval(scripts::force_clean_worker(), keys, {"h:1:q", "1", "old status", "0", "", "{}"});
-  EXPECT_EQ(r.integer(), 0);
+  EXPECT_FALSE(protocol::force_clean_worker(c, keys, wk, {std::string("old status"), {}, "{}"}));
   EXPECT_EQ(c.command({"LLEN", "resque:failed"}).integer(), 0);
   EXPECT_EQ(c.command({"SISMEMBER", "resque:workers", "h:1:q"}).integer(), 1);
   // The caller saw it idle, but it has a job now: refused too.
-  r = c.eval(scripts::force_clean_worker(), keys, {"h:1:q", "0", "", "0", "", ""});
-  EXPECT_EQ(r.integer(), 0);
+  EXPECT_FALSE(protocol::force_clean_worker(c, keys, wk, {{}, {}, ""}));
   EXPECT_EQ(c.command({"EXISTS", "resque:worker:h:1:q"}).integer(), 1);
 }
 

@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "process.hpp"
+#include "protocol/worker_scripts.hpp"
 #include "redis_server.hpp"
 #include "resque/error.hpp"
 #include "resque/queue.hpp"
@@ -609,10 +610,15 @@ TEST(SchedulerRecovery, AWorkerThatBeatsAfterBeingJudgedDeadIsLeftAlone) {
   c.command({"HSET", "resque:workers:heartbeat", "h:1:exports", "2030-01-01T00:00:00+00:00"});
   const std::string ping = c.command({"GET", "resque:worker:ping:h:1"}).string();
   const std::string status = c.command({"GET", "resque:worker:h:1:exports"}).string();
-  auto r = c.eval(scripts::recover_worker(), {},
-                  {"resque:", "h:1:exports", "h:1", "cpp", "1", seen_hb, "1", ping, "1", status,
-                   "3", "2026/01/01 00:00:00 UTC", "60", "", "resque:resque-cpp:enqueued"});
-  EXPECT_EQ(r.element(0).string(), "changed");
+  const Keys keys("resque");
+  protocol::RecoverArgs a;
+  a.heartbeat = seen_hb;
+  a.ping = ping;
+  a.status = status;
+  a.counter_ttl = 60;
+  a.items.push_back({job, "exports", "{}"});
+  EXPECT_TRUE(protocol::recover_worker(c, keys, protocol::WorkerKeys(keys, "h:1:exports", "h:1"), a)
+                  .changed);
   EXPECT_EQ(c.command({"LLEN", "resque:inflight:h:1:exports"}).integer(), 1);
   EXPECT_EQ(c.command({"EXISTS", "resque:queue:exports"}).integer(), 0);
 }

@@ -2,20 +2,36 @@
 // finished twice or lost, even when the next job has the same bytes as the finished one.
 #include <gtest/gtest.h>
 
+#include "protocol/worker_scripts.hpp"
 #include "redis_server.hpp"
 #include "resque/connection.hpp"
+#include "resque/error.hpp"
 #include "resque/json.hpp"
-#include "scripts.hpp"
 
 using namespace resque;
 using resque::test::RedisServer;
 
 namespace {
-Reply step(Connection& c, const std::string& mode, const std::string& finish_token,
-           const std::string& new_token, const std::string& finished_payload = "") {
-  return c.eval(scripts::worker_step(), {},
-                {"resque:", "h:1:q", "h:1", mode, finish_token, finished_payload,
-                 R"({"failed_at":"x"})", "1", "2026-01-01T00:00:00Z", new_token, "q"});
+using protocol::Finish;
+using Kind = protocol::StepResult::Kind;
+
+// Through the script's typed wrapper, as the worker calls it.
+protocol::StepResult step(Connection& c, Finish mode, const std::string& finish_token,
+                          const std::string& new_token, const std::string& finished_payload = "") {
+  static const Keys keys("resque");
+  static const protocol::WorkerKeys wk(keys, "h:1:q", "h:1");
+  static const std::vector<std::string> queues{"q"};
+  protocol::StepArgs a;
+  a.worker = &wk;
+  a.keys = &keys;
+  a.finish = mode;
+  a.finished_token = finish_token;
+  a.finished_payload = finished_payload;
+  a.failure = R"({"failed_at":"x"})";
+  a.run_at = "2026-01-01T00:00:00Z";
+  a.token = new_token;
+  a.queues = &queues;
+  return protocol::worker_step(c, a);
 }
 }  // namespace
 
@@ -25,26 +41,26 @@ TEST(WorkerStep, ResentStepAfterLostReplyNeitherLosesNorRepeats) {
   const std::string job = R"({"class":"Same","queue":"q","args":[]})";
   c.command({"RPUSH", "resque:queue:q", job, job});
 
-  auto r1 = step(c, "", "", "t1");
-  ASSERT_EQ(r1.size(), 3u);
-  EXPECT_EQ(r1.element(1).string(), job);
-  EXPECT_EQ(r1.element(2).string(), "t1");
+  auto r1 = step(c, Finish::None, "", "t1");
+  ASSERT_EQ(r1.kind, Kind::Job);
+  EXPECT_EQ(r1.payload, job);
+  EXPECT_EQ(r1.token, "t1");
 
   // Finishes job 1 and takes job 2 (same bytes) under t2; suppose this reply is lost...
-  auto r2 = step(c, "ok", "t1", "t2");
-  ASSERT_EQ(r2.size(), 3u);
+  auto r2 = step(c, Finish::Ok, "t1", "t2");
+  ASSERT_EQ(r2.kind, Kind::Job);
   EXPECT_EQ(c.command({"GET", "resque:stat:processed"}).integer(), 1);
 
   // ...so the client sends the same step again: job 2 must not be finished by it.
-  auto r3 = step(c, "ok", "t1", "t3");
-  ASSERT_EQ(r3.size(), 3u);
-  EXPECT_EQ(r3.element(1).string(), job);
-  EXPECT_EQ(r3.element(2).string(), "t2");  // the held job, with the token it was taken under
+  auto r3 = step(c, Finish::Ok, "t1", "t3");
+  ASSERT_EQ(r3.kind, Kind::Job);
+  EXPECT_EQ(r3.payload, job);
+  EXPECT_EQ(r3.token, "t2");  // the held job, with the token it was taken under
   EXPECT_EQ(c.command({"GET", "resque:stat:processed"}).integer(), 1);
   EXPECT_EQ(c.command({"LLEN", "resque:inflight:h:1:q"}).integer(), 1);
 
-  auto r4 = step(c, "ok", "t2", "t4");
-  EXPECT_TRUE(r4.is_nil());
+  auto r4 = step(c, Finish::Ok, "t2", "t4");
+  EXPECT_EQ(r4.kind, Kind::Idle);
   EXPECT_EQ(c.command({"GET", "resque:stat:processed"}).integer(), 2);
   EXPECT_EQ(c.command({"LLEN", "resque:inflight:h:1:q"}).integer(), 0);
   EXPECT_TRUE(c.command({"GET", "resque:worker:h:1:q"}).is_nil());
@@ -58,11 +74,11 @@ TEST(WorkerStep, HeldJobWithoutTokenGetsOne) {
   const std::string job = R"({"class":"Old","args":[1]})";
   c.command({"RPUSH", "resque:inflight:h:1:q", job});
   c.command({"SET", "resque:worker:h:1:q", R"({"queue":"q","run_at":"x","payload":{}})"});
-  auto r = step(c, "", "", "fresh");
-  ASSERT_EQ(r.size(), 3u);
-  EXPECT_EQ(r.element(0).string(), "q");
-  EXPECT_EQ(r.element(2).string(), "fresh");
-  EXPECT_TRUE(step(c, "fail", "fresh", "next").is_nil());
+  auto r = step(c, Finish::None, "", "fresh");
+  ASSERT_EQ(r.kind, Kind::Job);
+  EXPECT_EQ(r.queue, "q");
+  EXPECT_EQ(r.token, "fresh");
+  EXPECT_TRUE(step(c, Finish::Fail, "fresh", "next").kind == Kind::Idle);
   EXPECT_EQ(c.command({"LLEN", "resque:failed"}).integer(), 1);
   EXPECT_EQ(c.command({"LLEN", "resque:inflight:h:1:q"}).integer(), 0);
 }
@@ -75,10 +91,10 @@ TEST(WorkerStep, StatusRemovedByAnotherLibraryStillFinishesTheJob) {
   const std::string job = R"({"class":"J","queue":"q","args":[1]})";
   c.command({"RPUSH", "resque:queue:q", job});
   c.command({"SET", "resque:resque-cpp:recovered:" + job, "2"});
-  auto r = step(c, "", "", "t1");
-  ASSERT_EQ(r.size(), 3u);
+  auto r = step(c, Finish::None, "", "t1");
+  ASSERT_EQ(r.kind, Kind::Job);
   c.command({"DEL", "resque:worker:h:1:q"});
-  EXPECT_TRUE(step(c, "ok", "t1", "t2", job).is_nil());
+  EXPECT_EQ(step(c, Finish::Ok, "t1", "t2", job).kind, Kind::Idle);
   EXPECT_EQ(c.command({"GET", "resque:stat:processed"}).integer(), 1);
   EXPECT_EQ(c.command({"LLEN", "resque:inflight:h:1:q"}).integer(), 0);
   // Its recovery counter went with it.
@@ -89,9 +105,48 @@ TEST(WorkerStep, StatusOfAPayloadThatIsNotAnObjectIsStillJson) {
   RedisServer server;
   Connection c(server.options());
   c.command({"RPUSH", "resque:queue:q", "not json{"});
-  auto r = step(c, "", "", "t1");
-  ASSERT_EQ(r.size(), 3u);
+  auto r = step(c, Finish::None, "", "t1");
+  ASSERT_EQ(r.kind, Kind::Job);
   const auto status = c.command({"GET", "resque:worker:h:1:q"}).string();
   EXPECT_TRUE(nlohmann::json::accept(status)) << status;
   EXPECT_EQ(nlohmann::json::parse(status)["payload"], "not json{");
+}
+
+TEST(WorkerStep, GarbageStatCountersAreSkippedNotFatal) {
+  // Anyone can SET a counter to garbage; the step must keep running jobs (INCR under pcall).
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"SET", "resque:stat:processed", "garbage"});
+  c.command({"SET", "resque:stat:failed", "garbage"});
+  c.command(
+      {"RPUSH", "resque:queue:q", R"({"class":"J","args":[]})", R"({"class":"K","args":[]})"});
+  ASSERT_EQ(step(c, Finish::None, "", "t1").kind, Kind::Job);
+  ASSERT_EQ(step(c, Finish::Ok, "t1", "t2").kind, Kind::Job);
+  EXPECT_EQ(step(c, Finish::Fail, "t2", "t3").kind, Kind::Idle);
+  EXPECT_EQ(c.command({"GET", "resque:stat:processed"}).string(), "garbage");
+  EXPECT_EQ(c.command({"GET", "resque:stat:processed:h:1:q"}).integer(), 2);
+  EXPECT_EQ(c.command({"GET", "resque:stat:failed:h:1:q"}).integer(), 1);
+  EXPECT_EQ(c.command({"LLEN", "resque:failed"}).integer(), 1);  // one record, not one per retry
+  EXPECT_EQ(c.command({"LLEN", "resque:inflight:h:1:q"}).integer(), 0);
+}
+
+TEST(WorkerStep, WrongTypedFailedListFailsBeforeAnyWrite) {
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"SET", "resque:failed", "not a list"});
+  c.command({"RPUSH", "resque:queue:q", R"({"class":"J","args":[]})"});
+  ASSERT_EQ(step(c, Finish::None, "", "t1").kind, Kind::Job);
+  // Re-sent as the worker would after an error: the same partial effect must not pile up.
+  for (int i = 0; i < 3; ++i) EXPECT_THROW(step(c, Finish::Fail, "t1", "t2"), ReplyError);
+  EXPECT_TRUE(c.command({"GET", "resque:stat:processed"}).is_nil());
+  EXPECT_TRUE(c.command({"GET", "resque:stat:failed"}).is_nil());
+  EXPECT_EQ(c.command({"LLEN", "resque:inflight:h:1:q"}).integer(), 1);  // still in flight
+}
+
+TEST(WorkerStep, PauseKeyOfAnotherTypeDoesNotStopWorkers) {
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"RPUSH", "resque:pause-all-workers", "x"});
+  c.command({"RPUSH", "resque:queue:q", R"({"class":"J","args":[]})"});
+  EXPECT_EQ(step(c, Finish::None, "", "t1").kind, Kind::Job);
 }

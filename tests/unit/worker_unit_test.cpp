@@ -7,8 +7,8 @@
 #include <regex>
 #include <stdexcept>
 
-#include "failure.hpp"
 #include "queue_patterns.hpp"
+#include "resque/failure.hpp"
 #include "resque/json.hpp"
 #include "resque/registry.hpp"
 #include "timefmt.hpp"
@@ -52,7 +52,7 @@ class UtcZone : public ::testing::Test {
   bool had_tz_ = false;
   std::string old_tz_;
 };
-using FailureRecord = UtcZone;
+using FailureRecordFormat = UtcZone;
 using WorkerTimeFormats = UtcZone;
 }  // namespace
 
@@ -99,10 +99,17 @@ TEST(ResolveQueues, DynamicOnlyWithGlobsOrExclusions) {
   EXPECT_TRUE(detail::queues_are_dynamic({"a", "!b"}));
 }
 
-TEST_F(FailureRecord, RubyFieldOrderAndFormats) {
+// The Ruby record through the one encoder (resque/failure.hpp).
+std::string record(const std::string& payload, const std::string& exc, const std::string& err,
+                   std::vector<std::string> backtrace, const std::string& worker,
+                   const std::string& queue) {
+  return encode_failure({{}, payload, exc, err, std::move(backtrace), worker, queue});
+}
+
+TEST_F(FailureRecordFormat, RubyFieldOrderAndFormats) {
   const std::string payload = R"({"class":"ExportJob","queue":"exports","args":[42,"a@b.pt"]})";
-  const std::string rec = detail::failure_record(payload, "std::runtime_error", "boom", {"frame 1"},
-                                                 "h:1:exports", "exports");
+  const std::string rec =
+      record(payload, "std::runtime_error", "boom", {"frame 1"}, "h:1:exports", "exports");
   const Json j = Json::parse(rec);
   std::vector<std::string> keys;
   for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
@@ -120,56 +127,73 @@ TEST_F(FailureRecord, RubyFieldOrderAndFormats) {
   EXPECT_EQ(j["queue"], "exports");
 }
 
-TEST_F(FailureRecord, FailedAtIsLocalTimeWithZoneAbbreviation) {
+TEST_F(FailureRecordFormat, FailedAtIsLocalTimeWithZoneAbbreviation) {
   ::setenv("TZ", "CET-1CEST", 1);
   ::tzset();
-  const Json j = Json::parse(detail::failure_record("{}", "E", "m", {}, "w", "q"));
+  const Json j = Json::parse(record("{}", "E", "m", {}, "w", "q"));
   EXPECT_TRUE(std::regex_match(j["failed_at"].get<std::string>(),
                                std::regex(R"(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} CES?T)")))
       << j["failed_at"];
 }
 
-TEST_F(FailureRecord, PayloadThatIsNotJsonIsKeptAsString) {
-  const std::string rec = detail::failure_record("not json{", "E", "m", {}, "w", "q");
+TEST_F(FailureRecordFormat, PayloadThatIsNotJsonIsKeptAsString) {
+  const std::string rec = record("not json{", "E", "m", {}, "w", "q");
   const Json j = Json::parse(rec);
   EXPECT_EQ(j["payload"], "not json{");
   // A JSON value that is not an object is embedded as it is.
-  EXPECT_EQ(Json::parse(detail::failure_record("[1,2]", "E", "m", {}, "w", "q"))["payload"],
-            Json::array({1, 2}));
+  EXPECT_EQ(Json::parse(record("[1,2]", "E", "m", {}, "w", "q"))["payload"], Json::array({1, 2}));
 }
 
-TEST_F(FailureRecord, InvalidUtf8MessageStillGivesValidJson) {
-  const std::string rec = detail::failure_record("{}", "E", "bad \xff\xfe bytes", {}, "w", "q");
+TEST_F(FailureRecordFormat, InvalidUtf8MessageStillGivesValidJson) {
+  const std::string rec = record("{}", "E", "bad \xff\xfe bytes", {}, "w", "q");
   Json j;
   ASSERT_NO_THROW(j = Json::parse(rec)) << rec;
   EXPECT_TRUE(j["error"].is_string());
 }
 
+TEST_F(FailureRecordFormat, UnknownQueueIsNull) {
+  const Json j = Json::parse(encode_failure({{}, "{}", "E", "m", {}, "w", std::nullopt}));
+  EXPECT_TRUE(j["queue"].is_null());
+}
+
+TEST_F(FailureRecordFormat, NodeRetryRecordHasNodesFields) {
+  const Json j = Json::parse(
+      encode_node_retry_failure("Export", "exports", Json::array({1, "x"}), "E: boom \xff"));
+  std::vector<std::string> keys;
+  for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
+  EXPECT_EQ(keys,
+            (V{"failed_at", "payload", "exception", "error", "backtrace", "worker", "queue"}));
+  EXPECT_EQ(j["payload"], Json::array({1, "x"}));
+  EXPECT_EQ(j["worker"], "Export");  // node writes the class name there
+  EXPECT_TRUE(std::regex_match(j["failed_at"].get<std::string>(),
+                               std::regex(R"(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2})")))
+      << j["failed_at"];
+}
+
 TEST(DescribeException, StdExceptionsAreDemangled) {
-  auto [exc, err] = detail::describe_exception(capture([] { throw std::runtime_error("boom"); }));
+  auto [exc, err] = describe_exception(capture([] { throw std::runtime_error("boom"); }));
   EXPECT_EQ(exc, "std::runtime_error");
   EXPECT_EQ(err, "boom");
-  auto [exc2, err2] = detail::describe_exception(capture([] { throw std::out_of_range("idx"); }));
+  auto [exc2, err2] = describe_exception(capture([] { throw std::out_of_range("idx"); }));
   EXPECT_EQ(exc2, "std::out_of_range");
   EXPECT_EQ(err2, "idx");
 }
 
 TEST(DescribeException, UserTypesAreDemangled) {
-  auto [exc, err] =
-      detail::describe_exception(capture([] { throw app::QuotaExceeded("over quota"); }));
+  auto [exc, err] = describe_exception(capture([] { throw app::QuotaExceeded("over quota"); }));
   EXPECT_EQ(exc, "app::QuotaExceeded");
   EXPECT_EQ(err, "over quota");
   auto [exc2, err2] =
-      detail::describe_exception(capture([] { throw ArgumentError("X expects 1 argument"); }));
+      describe_exception(capture([] { throw ArgumentError("X expects 1 argument"); }));
   EXPECT_EQ(exc2, "resque::ArgumentError");
   EXPECT_EQ(err2, "X expects 1 argument");
 }
 
 TEST(DescribeException, NonStdThrowsNameTheirType) {
-  auto [exc, err] = detail::describe_exception(capture([] { throw 42; }));
+  auto [exc, err] = describe_exception(capture([] { throw 42; }));
   EXPECT_EQ(exc, "int");
   EXPECT_FALSE(err.empty());
-  auto [exc2, err2] = detail::describe_exception(capture([] { throw "text"; }));
+  auto [exc2, err2] = describe_exception(capture([] { throw "text"; }));
   EXPECT_EQ(exc2, "char const*");
 }
 

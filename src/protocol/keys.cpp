@@ -1,5 +1,7 @@
 #include "resque/keys.hpp"
 
+#include "redis/commands.hpp"
+
 namespace resque {
 
 Keys::Keys(std::string ns) : ns_(std::move(ns)), prefix_(ns_.empty() ? "" : ns_ + ":") {}
@@ -13,12 +15,7 @@ std::string Keys::key(std::string_view name) const {
 }
 
 std::string Keys::pattern(std::string_view glob) const {
-  std::string p;
-  p.reserve(prefix_.size() * 2 + glob.size());
-  for (char c : prefix_) {
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') p += '\\';
-    p += c;
-  }
+  std::string p = detail::glob_escape(prefix_);
   p.append(glob);
   return p;
 }

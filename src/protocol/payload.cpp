@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "protocol/worker.hpp"
 #include "resque/error.hpp"
 
 namespace resque {
@@ -90,10 +91,7 @@ Job decode_payload(std::string_view payload) {
 }
 
 void validate_queue_name(std::string_view queue) {
-  if (queue.empty()) throw ConfigError("queue name is empty");
-  if (queue.find_first_of(":,") != std::string_view::npos)
-    throw ConfigError(fmt::format(
-        "queue name '{}' contains ':' or ',', which break worker ids (host:pid:q1,q2)", queue));
+  protocol::validate_queue_name(queue);
 }
 
 void validate_class_name(std::string_view klass) {
