@@ -6,11 +6,11 @@
 #include <memory>
 
 #include "hooks.hpp"
+#include "protocol/scheduler_scripts.hpp"
 #include "resque/error.hpp"
 #include "resque/failure.hpp"
 #include "resque/registry.hpp"
 #include "scheduler_state.hpp"
-#include "scripts.hpp"
 
 namespace resque {
 
@@ -41,10 +41,10 @@ std::string payload_to_push(const std::string& raw, const Json& item) {
   return candidate;
 }
 
+using protocol::PromoteAction;
+
 struct Move {
-  std::string action;  // push, fail, defer, drop
-  std::string raw;
-  std::string a, b;
+  protocol::PromoteMove move;
   Job job;
   const JobDefinition* def = nullptr;
   bool hooks_ran = false;
@@ -60,15 +60,21 @@ struct Move {
 std::size_t Scheduler::State::promote(Connection& conn, std::chrono::milliseconds budget,
                                       bool& more) {
   const auto deadline = std::chrono::steady_clock::now() + budget;
-  const std::string batch = std::to_string(opts.promotion_batch_size);
   std::size_t promoted = 0;
   for (;;) {
-    const Reply due =
-        conn.eval(scripts::delayed_due(), {keys.delayed_schedule()}, {keys.prefix(), batch});
-    if (due.size() < 3) return promoted;
-    const std::int64_t now = std::stoll(due.element(0).string());
-    const std::string ts = due.element(1).string();
-    const std::vector<std::string> items = due.element(2).strings();
+    const protocol::DueBatch due = protocol::delayed_due(conn, keys, opts.promotion_batch_size);
+    if (!due.ts) return promoted;
+    const std::int64_t now = due.now;
+    const std::string ts = *due.ts;
+    if (due.wrong_type) {
+      // Anyone can write anything: a delayed:<ts> that is not a list is set aside (left for
+      // inspection, unscheduled) so it does not fail every poll and block later timestamps.
+      conn.command({"ZREM", keys.delayed_schedule(), ts});
+      error(fmt::format("{} is not a list; unscheduled and left as it is for inspection",
+                        keys.key("delayed:" + ts)));
+      continue;
+    }
+    const std::vector<std::string>& items = due.items;
     std::int64_t ts_num = 0;
     try {
       ts_num = std::stoll(ts);
@@ -79,7 +85,7 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
     std::deque<Move> moves;
     for (const auto& raw : items) {
       Move m;
-      m.raw = raw;
+      m.move.raw = raw;
       Json item;
       try {
         item = decode_json(raw);
@@ -90,8 +96,8 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
           (!item.is_object() || !item.contains("class") || !item["class"].is_string()))
         m.problem = "it is not a job payload (a JSON object with a string \"class\")";
       if (!m.problem.empty()) {
-        m.action = "fail";
-        m.a = encode_failure(
+        m.move.action = PromoteAction::Fail;
+        m.move.record = encode_failure(
             {{},
              raw,
              std::string(failure_kind::kEncodingError),
@@ -106,20 +112,20 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
       if (m.job.queue.empty()) {
         // Ruby writes "queue":null when it could not tell the class's queue; its scheduler
         // then drops the item if it cannot load the class. Here it is kept, as a failure.
-        m.action = "fail";
+        m.move.action = PromoteAction::Fail;
         m.problem = fmt::format(
             "delayed job {} due at {} names no queue, so it cannot be promoted (Ruby's "
             "scheduler would use the class's @queue, which resque-cpp cannot know); enqueue it "
             "again with a queue",
             m.job.klass, ts);
-        m.a = encode_failure(
+        m.move.record = encode_failure(
             {{}, raw, std::string(failure_kind::kNoQueue), m.problem, {}, opts.name, ""});
         moves.push_back(std::move(m));
         continue;
       }
-      m.action = "push";
-      m.a = m.job.queue;
-      m.b = payload_to_push(raw, item);
+      m.move.action = PromoteAction::Push;
+      m.move.queue = m.job.queue;
+      m.move.payload = payload_to_push(raw, item);
       m.def = registry ? registry->find(m.job.klass) : nullptr;
       moves.push_back(std::move(m));
       Move& mv = moves.back();
@@ -134,31 +140,25 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
                             mv.job.klass, e.what()));
           mv.vetoed = true;
           mv.hooks_ran = false;
-          mv.action = "defer";
-          mv.a = std::to_string(now + opts.veto_retry_delay.count());
+          mv.move.action = PromoteAction::Defer;
+          mv.move.defer_to = now + opts.veto_retry_delay.count();
         }
-        if (mv.vetoed && mv.action == "push") {
+        if (mv.vetoed && mv.move.action == PromoteAction::Push) {
           switch (opts.on_promotion_veto) {
             case VetoedPromotion::Defer:
-              mv.action = "defer";
-              mv.a = std::to_string(now + opts.veto_retry_delay.count());
+              mv.move.action = PromoteAction::Defer;
+              mv.move.defer_to = now + opts.veto_retry_delay.count();
               break;
             case VetoedPromotion::Push: break;
-            case VetoedPromotion::Drop: mv.action = "drop"; break;
+            case VetoedPromotion::Drop: mv.move.action = PromoteAction::Drop; break;
           }
         }
       }
     }
 
-    std::vector<std::string> argv = {keys.prefix(), keys.enqueue_channel(), ts, "delayed:" + ts};
-    argv.reserve(4 + moves.size() * 4);
-    for (const auto& m : moves) {
-      argv.push_back(m.action);
-      argv.push_back(m.raw);
-      argv.push_back(m.a);
-      argv.push_back(m.b);
-    }
-    const std::string delayed_key = keys.key("delayed:" + ts);
+    std::vector<protocol::PromoteMove> to_move;
+    to_move.reserve(moves.size());
+    for (const auto& m : moves) to_move.push_back(m.move);
     // Hooks that ran and did not veto took something (a QueueLock) for a push that did not
     // happen: let them give it back.
     auto abort_hooks = [&](Move& m) {
@@ -169,11 +169,9 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
         error(fmt::format("enqueue_aborted hook of {} threw: {}", m.job.klass, e.what()));
       }
     };
-    Reply res;
+    std::vector<bool> res;
     try {
-      res = conn.eval(scripts::promote(),
-                      {keys.delayed_schedule(), delayed_key, keys.queues(), keys.failed()},
-                      std::vector<std::string_view>(argv.begin(), argv.end()));
+      res = protocol::promote(conn, keys, ts, to_move);
     } catch (const ReplyError&) {
       // Refused: the script wrote nothing. (After a ConnectionError it may have run, so the
       // hooks' locks are left to their TTL instead.)
@@ -183,26 +181,27 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
 
     for (std::size_t i = 0; i < moves.size() && i < res.size(); ++i) {
       Move& m = moves[i];
-      if (res.element(i).integer() != 1) {  // gone since it was read: not ours to move
+      if (!res[i]) {  // gone since it was read: not ours to move
         abort_hooks(m);
         continue;
       }
-      if (m.action == "fail") {
+      if (m.move.action == PromoteAction::Fail) {
         error(m.problem + " (sent to the failed list)");
         continue;
       }
       if (m.vetoed) {
-        const VetoedPromotion what = m.action == "defer"  ? VetoedPromotion::Defer
-                                     : m.action == "drop" ? VetoedPromotion::Drop
-                                                          : VetoedPromotion::Push;
+        const VetoedPromotion what = m.move.action == PromoteAction::Defer  ? VetoedPromotion::Defer
+                                     : m.move.action == PromoteAction::Drop ? VetoedPromotion::Drop
+                                                                            : VetoedPromotion::Push;
         log(LogLevel::Warning,
             fmt::format("scheduler {}: a before_enqueue hook vetoed promoting {} {} due at {}; {}",
                         opts.name, m.job.klass, encode_json(m.job.args), ts,
-                        what == VetoedPromotion::Defer  ? fmt::format("deferred to {}", m.a)
+                        what == VetoedPromotion::Defer
+                            ? fmt::format("deferred to {}", m.move.defer_to)
                         : what == VetoedPromotion::Drop ? std::string("dropped")
                                                         : std::string("pushed anyway")));
         emit(opts.events.on_promotion_vetoed, m.job, ts_num, what);
-        if (m.action != "push") continue;
+        if (m.move.action != PromoteAction::Push) continue;
       }
       ++promoted;
       if (m.hooks_ran && m.ctx) {

@@ -5,10 +5,10 @@
 #include <sstream>
 
 #include "hooks.hpp"
+#include "protocol/scheduler_scripts.hpp"
 #include "resque/error.hpp"
 #include "resque/registry.hpp"
 #include "scheduler_state.hpp"
-#include "scripts.hpp"
 #include "timefmt.hpp"
 
 namespace resque {
@@ -188,11 +188,13 @@ std::size_t Scheduler::State::fire_schedules(Connection& conn, std::int64_t now)
     };
     long long r = 0;
     try {
-      r = conn.eval(scripts::schedule_fire(), {keys.last_enqueued_at(), keys.queues()},
-                    {keys.prefix(), keys.enqueue_channel(), name, had_last ? "1" : "0",
-                     had_last ? lit->second : std::string(), detail::ruby_started(now_tp),
-                     vetoed ? std::string() : job.queue, payload})
-              .integer();
+      protocol::FireArgs fire;
+      fire.name = name;
+      if (had_last) fire.last_seen = lit->second;
+      fire.record = detail::ruby_started(now_tp);
+      if (!vetoed) fire.queue = job.queue;
+      fire.payload = payload;
+      r = protocol::schedule_fire(conn, keys, fire) ? 1 : 0;
     } catch (const ReplyError&) {
       abort_hooks();  // refused: nothing was written (after a ConnectionError: left to TTLs)
       throw;

@@ -1,25 +1,33 @@
 -- Fires one recurring schedule: enqueue its job and record the fire in
 -- delayed:last_enqueued_at (resque-scheduler's hash), guarded by a compare-and-set on that
 -- record.
--- KEYS[1] = <ns>:delayed:last_enqueued_at, KEYS[2] = <ns>:queues
--- ARGV[1] = key prefix, ARGV[2] = wake channel, ARGV[3] = schedule name,
--- ARGV[4] = "1" if a previous record was seen, else "0", ARGV[5] = that record,
--- ARGV[6] = new record (Ruby Time#to_s), ARGV[7] = queue ("" = a hook vetoed: only record),
--- ARGV[8] = payload
+-- KEYS[1] = delayed:last_enqueued_at, KEYS[2] = queues, KEYS[3] = the job's queue
+-- ARGV[1] = wake channel, ARGV[2] = schedule name,
+-- ARGV[3] = "1" if a previous record was seen, else "0", ARGV[4] = that record,
+-- ARGV[5] = new record (Ruby Time#to_s), ARGV[6] = queue name ("" = a hook vetoed: only
+-- record), ARGV[7] = payload
 -- Returns 1 when fired, 0 when the record changed since it was read (another scheduler fired
 -- this slot: nothing is enqueued).
 -- Crash windows: none; the job and the record are written together, so a slot is neither
 -- lost (record without job) nor fired twice (job without record) by a crash.
-local cur = redis.call('HGET', KEYS[1], ARGV[3])
-if ARGV[4] == '1' then
-  if cur ~= ARGV[5] then return 0 end
+-- Distrusts: the types of the hash, the queues set and the queue (HGET errors on a wrong-typed
+-- hash before any write; the other two are checked before the first write).
+local cur = redis.call('HGET', KEYS[1], ARGV[2])
+if ARGV[3] == '1' then
+  if cur ~= ARGV[4] then return 0 end
 elseif cur then
   return 0
 end
-if ARGV[7] ~= '' then
-  redis.call('SADD', KEYS[2], ARGV[7])
-  redis.call('RPUSH', ARGV[1] .. 'queue:' .. ARGV[7], ARGV[8])
-  redis.call('PUBLISH', ARGV[2], ARGV[7])
+if ARGV[6] ~= '' then
+  for _, k in ipairs({{KEYS[2], 'set'}, {KEYS[3], 'list'}}) do
+    local t = redis.call('TYPE', k[1])['ok']
+    if t ~= 'none' and t ~= k[2] then
+      return redis.error_reply('schedule_fire: ' .. k[1] .. ' is a ' .. t .. ', not a ' .. k[2])
+    end
+  end
+  redis.call('SADD', KEYS[2], ARGV[6])
+  redis.call('RPUSH', KEYS[3], ARGV[7])
+  redis.call('PUBLISH', ARGV[1], ARGV[6])
 end
-redis.call('HSET', KEYS[1], ARGV[3], ARGV[6])
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[5])
 return 1

@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "process.hpp"
+#include "protocol/scheduler_scripts.hpp"
 #include "protocol/worker_scripts.hpp"
 #include "redis_server.hpp"
 #include "resque/error.hpp"
@@ -15,7 +16,6 @@
 #include "resque/registry.hpp"
 #include "resque/scheduler.hpp"
 #include "sched_support.hpp"
-#include "scripts.hpp"
 #include "timefmt.hpp"
 
 using namespace resque;
@@ -203,18 +203,35 @@ TEST(SchedulerPromotion, CommitSkipsItemsThatVanishedAndKeepsSharedTimestampMemb
   const std::string item = R"({"class":"J","queue":"q","args":[1]})";
   add_delayed(c, 100, item);
   add_delayed(c, 100, item);
-  auto r = c.eval(
-      scripts::promote(),
-      {"resque:delayed_queue_schedule", "resque:delayed:100", "resque:queues", "resque:failed"},
-      {"resque:", "resque:resque-cpp:enqueued", "100", "delayed:100", "push", item, "q", item,
-       "push", "gone", "q", "gone"});
-  ASSERT_EQ(r.size(), 2u);
-  EXPECT_EQ(r.element(0).integer(), 1);
-  EXPECT_EQ(r.element(1).integer(), 0);
+  const Keys keys("resque");
+  using protocol::PromoteAction;
+  const auto r = protocol::promote(c, keys, "100",
+                                   {{PromoteAction::Push, item, "q", item, "", 0},
+                                    {PromoteAction::Push, "gone", "q", "gone", "", 0}});
+  EXPECT_EQ(r, (std::vector<bool>{true, false}));
   EXPECT_EQ(list(c, "resque:queue:q"), std::vector<std::string>{item});
   // One copy still waits: its timestamps: member and schedule entry stay.
   EXPECT_EQ(c.command({"SISMEMBER", "resque:timestamps:" + item, "delayed:100"}).integer(), 1);
   EXPECT_EQ(c.command({"ZSCORE", "resque:delayed_queue_schedule", "100"}).integer(), 100);
+}
+
+TEST(SchedulerPromotion, DelayedKeyOfAnotherTypeIsSetAsideAndLaterOnesStillPromote) {
+  RedisServer server;
+  Connection c(server.options());
+  const std::string item = R"({"class":"J","queue":"q","args":[1]})";
+  c.command({"ZADD", "resque:delayed_queue_schedule", "50", "50"});
+  c.command({"SET", "resque:delayed:50", "not a list"});
+  add_delayed(c, 100, item);
+  std::vector<std::string> errors;
+  auto o = fast_scheduler("s1");
+  o.events.on_error = [&](const std::string& e) { errors.push_back(e); };
+  Scheduler s(server.options(), nullptr, o);
+  EXPECT_EQ(s.run_once().promoted, 1u);
+  EXPECT_EQ(list(c, "resque:queue:q"), std::vector<std::string>{item});
+  EXPECT_EQ(c.command({"GET", "resque:delayed:50"}).string(), "not a list");  // kept
+  EXPECT_TRUE(c.command({"ZSCORE", "resque:delayed_queue_schedule", "50"}).is_nil());
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].find("resque:delayed:50 is not a list"), std::string::npos) << errors[0];
 }
 
 TEST(SchedulerPromotion, VetoedPromotionIsDeferredThenPromoted) {
@@ -685,10 +702,7 @@ TEST(SchedulerRecurring, AFireIsSharedAcrossLeadersSoASlotNeverFiresTwice) {
   // Split brain (two leaders at once) cannot double-fire either: the record is compared.
   const std::string rec = c.command({"HGET", "resque:delayed:last_enqueued_at", "tick"}).string();
   auto fire = [&](const std::string& expected) {
-    return c
-        .eval(scripts::schedule_fire(), {"resque:delayed:last_enqueued_at", "resque:queues"},
-              {"resque:", "ch", "tick", "1", expected, "new", "q", "{}"})
-        .integer();
+    return protocol::schedule_fire(c, Keys("resque"), {"tick", expected, "new", "q", "{}"}) ? 1 : 0;
   };
   EXPECT_EQ(fire("stale"), 0);
   EXPECT_EQ(fire(rec), 1);

@@ -1,0 +1,78 @@
+#include "protocol/scheduler_scripts.hpp"
+
+#include <charconv>
+
+#include "resque/error.hpp"
+#include "scripts.hpp"
+
+namespace resque::protocol {
+
+namespace {
+std::vector<std::string_view> views(const std::vector<std::string>& v) {
+  return {v.begin(), v.end()};
+}
+}  // namespace
+
+DueBatch delayed_due(Connection& conn, const Keys& keys, long long batch) {
+  const Reply r = conn.eval(scripts::delayed_due(), {keys.delayed_schedule()},
+                            {keys.prefix(), std::to_string(batch)});
+  DueBatch out;
+  const std::string_view now = r.element(0).str();
+  if (std::from_chars(now.data(), now.data() + now.size(), out.now).ec != std::errc())
+    throw ProtocolError("delayed_due: the time is not a number");
+  if (r.size() < 3) return out;
+  out.ts = r.element(1).string();
+  if (r.element(2).is_nil())
+    out.wrong_type = true;
+  else
+    out.items = r.element(2).strings();
+  return out;
+}
+
+std::vector<bool> promote(Connection& conn, const Keys& keys, const std::string& ts,
+                          const std::vector<PromoteMove>& moves) {
+  std::vector<std::string> k{keys.delayed_schedule(), keys.key("delayed:" + ts), keys.queues(),
+                             keys.failed()};
+  std::vector<std::string> argv{keys.enqueue_channel(), ts, "delayed:" + ts};
+  k.reserve(4 + moves.size() * 2);
+  argv.reserve(3 + moves.size() * 4);
+  for (const auto& m : moves) {
+    k.push_back(keys.timestamps(m.raw));
+    argv.push_back(m.raw);
+    switch (m.action) {
+      case PromoteAction::Push:
+        k.push_back(keys.queue(m.queue));
+        argv.insert(argv.end(), {"push", m.queue, m.payload});
+        break;
+      case PromoteAction::Fail:
+        k.push_back(keys.failed());
+        argv.insert(argv.end(), {"fail", m.record, ""});
+        break;
+      case PromoteAction::Defer:
+        k.push_back(keys.delayed(m.defer_to));
+        argv.insert(argv.end(),
+                    {"defer", std::to_string(m.defer_to), "delayed:" + std::to_string(m.defer_to)});
+        break;
+      case PromoteAction::Drop:
+        k.push_back(keys.failed());  // unused
+        argv.insert(argv.end(), {"drop", "", ""});
+        break;
+    }
+  }
+  const Reply r = conn.eval(scripts::promote(), views(k), views(argv));
+  std::vector<bool> out(moves.size(), false);
+  for (std::size_t i = 0; i < moves.size() && i < r.size(); ++i)
+    out[i] = r.element(i).integer() == 1;
+  return out;
+}
+
+bool schedule_fire(Connection& conn, const Keys& keys, const FireArgs& a) {
+  const std::string queue = a.queue.value_or("");
+  return conn.eval(scripts::schedule_fire(),
+                   {keys.last_enqueued_at(), keys.queues(), keys.queue(queue)},
+                   {keys.enqueue_channel(), a.name, a.last_seen ? "1" : "0",
+                    a.last_seen.value_or(""), a.record, queue, a.payload})
+             .integer() == 1;
+}
+
+}  // namespace resque::protocol
