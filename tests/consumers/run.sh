@@ -61,6 +61,8 @@ payload: {"class":"Add","queue":"math","args":[1,2]}
 sum: 3
 error: Add expects 2 arguments, got 1
 queue: resque:queue:math
+cron: added
+cron: rejected
 EOF
 
 # check_output <description> <binary> [env assignments...]: runs the binary, compares its output.
