@@ -17,8 +17,9 @@ install(TARGETS resque EXPORT resqueTargets
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/resque DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT resqueTargets NAMESPACE resque:: DESTINATION ${_resque_cmake_dir})
-# resqueConfig.cmake finds hiredis with it when the library is static.
-install(FILES ${PROJECT_SOURCE_DIR}/cmake/FindHiredis.cmake DESTINATION ${_resque_cmake_dir})
+# resqueConfig.cmake finds hiredis and cctz with them when the library is static.
+install(FILES ${PROJECT_SOURCE_DIR}/cmake/FindHiredis.cmake ${PROJECT_SOURCE_DIR}/cmake/FindCctz.cmake
+        DESTINATION ${_resque_cmake_dir})
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/resqueConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/resqueConfig.cmake
@@ -29,34 +30,42 @@ install(FILES ${PROJECT_BINARY_DIR}/resqueConfig.cmake
               ${PROJECT_BINARY_DIR}/resqueConfigVersion.cmake
         DESTINATION ${_resque_cmake_dir})
 
-# pkg-config. nlohmann_json and fmt are public (Requires). hiredis is private: a static archive
-# has no other way to bring it along, so its flags go into Libs (`pkg-config --libs resque` must
-# be enough to link); a shared library lists them in Libs.private only.
-set(_resque_hiredis_libs "-lhiredis")
-if(TARGET hiredis::hiredis)
-  get_target_property(_resque_hiredis_loc hiredis::hiredis IMPORTED_LOCATION)
-  if(NOT _resque_hiredis_loc)
-    get_target_property(_resque_hiredis_cfgs hiredis::hiredis IMPORTED_CONFIGURATIONS)
-    foreach(_cfg IN LISTS _resque_hiredis_cfgs)
-      get_target_property(_resque_hiredis_loc hiredis::hiredis IMPORTED_LOCATION_${_cfg})
-      if(_resque_hiredis_loc)
-        break()
+# pkg-config. nlohmann_json and fmt are public (Requires). hiredis and cctz are private: a static
+# archive has no other way to bring them along, so their flags go into Libs (`pkg-config --libs
+# resque` must be enough to link); a shared library lists them in Libs.private only. Neither has
+# a .pc file on every system (Debian's cctz has none), so they are given as -L/-l flags.
+# _resque_lib_flags(<imported target> <library name> <out var>): "-l<name>", with -L<dir> when
+# the library is not in a directory the linker searches anyway.
+function(_resque_lib_flags target name out)
+  set(flags "-l${name}")
+  if(TARGET ${target})
+    get_target_property(loc ${target} IMPORTED_LOCATION)
+    if(NOT loc)
+      get_target_property(cfgs ${target} IMPORTED_CONFIGURATIONS)
+      foreach(cfg IN LISTS cfgs)
+        get_target_property(loc ${target} IMPORTED_LOCATION_${cfg})
+        if(loc)
+          break()
+        endif()
+      endforeach()
+    endif()
+    if(loc)
+      get_filename_component(dir "${loc}" DIRECTORY)
+      if(NOT dir IN_LIST CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES)
+        set(flags "-L${dir} -l${name}")
       endif()
-    endforeach()
-  endif()
-  if(_resque_hiredis_loc)
-    get_filename_component(_resque_hiredis_dir "${_resque_hiredis_loc}" DIRECTORY)
-    if(NOT _resque_hiredis_dir IN_LIST CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES)
-      set(_resque_hiredis_libs "-L${_resque_hiredis_dir} -lhiredis")
     endif()
   endif()
-endif()
+  set(${out} "${flags}" PARENT_SCOPE)
+endfunction()
+_resque_lib_flags(hiredis::hiredis hiredis _resque_hiredis_libs)
+_resque_lib_flags(cctz::cctz cctz _resque_cctz_libs)
 if(RESQUE_PACKAGE_STATIC)
-  set(RESQUE_PC_LIBS "${_resque_hiredis_libs} -pthread")
+  set(RESQUE_PC_LIBS "${_resque_hiredis_libs} ${_resque_cctz_libs} -pthread")
   set(RESQUE_PC_LIBS_PRIVATE "")
 else()
   set(RESQUE_PC_LIBS "-pthread")
-  set(RESQUE_PC_LIBS_PRIVATE "${_resque_hiredis_libs}")
+  set(RESQUE_PC_LIBS_PRIVATE "${_resque_hiredis_libs} ${_resque_cctz_libs}")
 endif()
 foreach(_dir IN ITEMS LIBDIR INCLUDEDIR)
   if(IS_ABSOLUTE "${CMAKE_INSTALL_${_dir}}")

@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cctype>
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "resque/error.hpp"
@@ -149,7 +153,69 @@ bool looks_like_zone(const std::string& tok) {
   return true;
 }
 
+// Sunday = 0, as cron counts (cctz::weekday starts at Monday).
+int weekday_number(const cctz::civil_day& d) {
+  switch (cctz::get_weekday(d)) {
+    case cctz::weekday::sunday: return 0;
+    case cctz::weekday::monday: return 1;
+    case cctz::weekday::tuesday: return 2;
+    case cctz::weekday::wednesday: return 3;
+    case cctz::weekday::thursday: return 4;
+    case cctz::weekday::friday: return 5;
+    case cctz::weekday::saturday: return 6;
+  }
+  return 0;
+}
+
+bool is_utc_name(const std::string& n) {
+  return n == "UTC" || n == "Etc/UTC" || n == "GMT" || n == "Etc/GMT" || n == "Z" || n == "Zulu" ||
+         n == "Etc/Zulu" || n == "UCT" || n == "Etc/UCT" || n == "Universal";
+}
+
+// "+05:30", "-0800", "+05" -> seconds east of UTC.
+bool fixed_offset(const std::string& s, int& out) {
+  if (s.size() < 3 || (s[0] != '+' && s[0] != '-')) return false;
+  std::string digits;
+  for (std::size_t i = 1; i < s.size(); ++i) {
+    if (s[i] == ':' && i == 3) continue;
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    digits += s[i];
+  }
+  if (digits.size() != 2 && digits.size() != 4) return false;
+  const int h = std::stoi(digits.substr(0, 2));
+  const int m = digits.size() == 4 ? std::stoi(digits.substr(2)) : 0;
+  if (h > 23 || m > 59) return false;
+  out = (s[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+  return true;
+}
+
+std::string zoneinfo_dir() {
+  const char* d = std::getenv("TZDIR");  // cctz reads the same variable
+  return d != nullptr && *d != '\0' ? d : "/usr/share/zoneinfo";
+}
+
 }  // namespace
+
+cctz::time_zone time_zone_named(const std::string& name) {
+  if (name.empty()) return cctz::local_time_zone();
+  if (is_utc_name(name)) return cctz::utc_time_zone();
+  int offset = 0;
+  if (fixed_offset(name, offset)) return cctz::fixed_time_zone(cctz::seconds(offset));
+  // cctz would also open absolute paths and climb out of the zoneinfo directory.
+  if (name[0] == '/' || name.find("..") != std::string::npos)
+    throw ConfigError(fmt::format("time zone '{}' is not a zone name", name));
+  // cctz remembers every name it is asked for, found or not; schedules come from Redis, so only
+  // names with a zone file behind them go that far.
+  const std::string dir = zoneinfo_dir();
+  if (::access((dir + "/" + name).c_str(), R_OK) != 0)
+    throw ConfigError(
+        fmt::format("unknown time zone '{}' (not found in {}; is tzdata installed?)", name, dir));
+  cctz::time_zone tz;
+  if (!cctz::load_time_zone(name, &tz))
+    throw ConfigError(
+        fmt::format("time zone '{}': {}/{} is not a valid zone file", name, dir, name));
+  return tz;
+}
 
 CronExpr CronExpr::parse(const std::string& expr, const std::string& default_zone) {
   std::vector<std::string> tok;
@@ -204,15 +270,16 @@ CronExpr CronExpr::parse(const std::string& expr, const std::string& default_zon
   std::uint64_t dow = parse_field(expr, kDow, tok[i++], &c.dow_star_, nullptr, &c.dow_nth_);
   if (dow & (std::uint64_t{1} << 7)) dow = (dow | 1) & ~(std::uint64_t{1} << 7);  // 7 = Sunday
   c.dow_ = static_cast<std::uint32_t>(dow);
-  c.zone_ = TimeZone::get(zone);
+  c.zone_ = time_zone_named(zone);
   if (!c.next_after(0)) throw ConfigError(fmt::format("cron expression '{}' never fires", expr));
   return c;
 }
 
-bool CronExpr::day_matches(int y, int m, int d) const {
-  const int dim = days_in_month(y, m);
+bool CronExpr::day_matches(const cctz::civil_day& day) const {
+  const int d = day.day();
+  const int dim = (cctz::civil_day(cctz::civil_month(day) + 1) - 1).day();
   const bool dom_ok = ((dom_ >> d) & 1) != 0 || (dom_last_ && d == dim);
-  const int wd = weekday_from_days(days_from_civil(y, m, d));
+  const int wd = weekday_number(day);
   bool dow_ok = ((dow_ >> wd) & 1) != 0;
   for (const auto& [w, n] : dow_nth_)
     if (w == wd && ((n > 0 && (d - 1) / 7 + 1 == n) || (n < 0 && d + 7 > dim))) dow_ok = true;
@@ -221,38 +288,39 @@ bool CronExpr::day_matches(int y, int m, int d) const {
   return dom_ok || dow_ok;
 }
 
-std::optional<CivilSeconds> CronExpr::next_civil(CivilSeconds after) const {
-  CivilSeconds c = after + 1;
-  const int limit = civil_from_seconds(c).year + 30;
+std::optional<cctz::civil_second> CronExpr::next_civil(const cctz::civil_second& after) const {
+  // Each step moves to the start of the next month, day, hour or minute that could match;
+  // cctz's civil types normalise (Dec + 1 is January of the next year).
+  cctz::civil_second c = after + 1;
+  const auto limit = c.year() + 30;
   for (;;) {
-    const CivilTime t = civil_from_seconds(c);
-    if (t.year > limit) return std::nullopt;
-    if (((months_ >> t.month) & 1) == 0) {
-      const int y = t.month == 12 ? t.year + 1 : t.year;
-      const int m = t.month == 12 ? 1 : t.month + 1;
-      c = days_from_civil(y, m, 1) * 86400;
-    } else if (!day_matches(t.year, t.month, t.day)) {
-      c = (days_from_civil(t.year, t.month, t.day) + 1) * 86400;
-    } else if (((hours_ >> t.hour) & 1) == 0) {
-      c = (c / 3600 + 1) * 3600;
-    } else if (((minutes_ >> t.minute) & 1) == 0) {
-      c = (c / 60 + 1) * 60;
-    } else if (((seconds_ >> t.second) & 1) == 0) {
+    if (c.year() > limit) return std::nullopt;
+    if (((months_ >> c.month()) & 1) == 0)
+      c = cctz::civil_second(cctz::civil_month(c) + 1);
+    else if (!day_matches(cctz::civil_day(c)))
+      c = cctz::civil_second(cctz::civil_day(c) + 1);
+    else if (((hours_ >> c.hour()) & 1) == 0)
+      c = cctz::civil_second(cctz::civil_hour(c) + 1);
+    else if (((minutes_ >> c.minute()) & 1) == 0)
+      c = cctz::civil_second(cctz::civil_minute(c) + 1);
+    else if (((seconds_ >> c.second()) & 1) == 0)
       c += 1;
-    } else {
+    else
       return c;
-    }
   }
 }
 
 std::optional<std::int64_t> CronExpr::next_after(std::int64_t after) const {
+  using Instant = cctz::time_point<cctz::seconds>;
   // Start from the wall-clock time reached at `after`. Inside an hour repeated by a fall-back
   // change the first occurrence of a wall-clock time is already past, which is skipped below.
-  CivilSeconds cv = zone_->to_civil(after);
+  cctz::civil_second cv = cctz::convert(Instant(cctz::seconds(after)), zone_);
   for (int guard = 0; guard < 100000; ++guard) {
     const auto c = next_civil(cv);
     if (!c) return std::nullopt;
-    const std::int64_t u = zone_->from_civil(*c);
+    // cctz::convert maps a skipped wall-clock time to the transition instant and a repeated one
+    // to its first occurrence: the DST behaviour documented in cron.hpp.
+    const std::int64_t u = cctz::convert(*c, zone_).time_since_epoch().count();
     if (u > after) return u;
     cv = *c;
   }

@@ -1,16 +1,27 @@
 #pragma once
 // Recurring-schedule timing: cron expressions (the subset of rufus-scheduler/fugit syntax that
-// resque-scheduler users write) and "every" durations.
+// resque-scheduler users write) and "every" durations. The parser is ours (no packaged library
+// speaks fugit's dialect); calendar arithmetic and time zones are cctz's: civil_* types for the
+// wall clock, cctz::time_zone (read from the system's tzdata) to map it to instants.
+#include <cctz/civil_time.h>
+#include <cctz/time_zone.h>
+
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "tz.hpp"
-
 namespace resque::detail {
+
+/// The zone a cron expression or SchedulerOptions::cron_time_zone names: "UTC" (also "Etc/UTC",
+/// "GMT", "Z", "UCT", "Zulu", "Universal"; no tzdata needed), a fixed offset "+05:30", "-0800"
+/// or "+05", an IANA name read from TZDIR or /usr/share/zoneinfo ("Europe/Lisbon"), or "" for
+/// the process's local zone (TZ, else /etc/localtime). cctz reads no POSIX rule strings, so a
+/// TZ such as "CET-1CEST,M3.5.0,M10.5.0/3" (rather than a zone name) gives UTC, as an unknown
+/// TZ does. Throws ConfigError for an unknown or malformed name. Thread-safe; cctz keeps every
+/// zone it loads for the life of the process (only existing zone files reach it).
+cctz::time_zone time_zone_named(const std::string& name);
 
 /// A parsed cron expression.
 ///
@@ -37,18 +48,18 @@ class CronExpr {
   std::optional<std::int64_t> next_after(std::int64_t after) const;
 
   const std::string& source() const { return source_; }
-  const TimeZone& zone() const { return *zone_; }
+  const cctz::time_zone& zone() const { return zone_; }
 
  private:
-  bool day_matches(int y, int m, int d) const;
-  std::optional<CivilSeconds> next_civil(CivilSeconds after) const;
+  bool day_matches(const cctz::civil_day& day) const;
+  std::optional<cctz::civil_second> next_civil(const cctz::civil_second& after) const;
 
   std::string source_;
   std::uint64_t seconds_ = 0, minutes_ = 0;
   std::uint32_t hours_ = 0, dom_ = 0, months_ = 0, dow_ = 0;
   bool dom_star_ = true, dow_star_ = true, dom_last_ = false;
   std::vector<std::pair<int, int>> dow_nth_;  // (weekday, n); n = -1 for "last"
-  std::shared_ptr<const TimeZone> zone_;
+  cctz::time_zone zone_;
 };
 
 /// resque-scheduler's "every" value (rufus-scheduler durations): "30s", "15m", "1h30m", "2d",

@@ -1,11 +1,12 @@
 #include "timefmt.hpp"
 
+#include <cctz/civil_time.h>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <ctime>
 
 namespace resque::detail {
@@ -30,22 +31,6 @@ std::tm utc_tm(TimePoint tp) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   return tm;
-}
-
-std::string format_tm(const std::tm& tm, const char* fmt) {
-  char buf[128];
-  const std::size_t n = std::strftime(buf, sizeof buf, fmt, &tm);
-  return std::string(buf, n);
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 // A small cursor over the text being parsed.
@@ -182,9 +167,12 @@ std::optional<TimePoint> to_time_point(const Civil& v, bool local, long long off
     if (t == static_cast<std::time_t>(-1) && v.year != 1969) return std::nullopt;
     secs = static_cast<std::int64_t>(t);
   } else {
-    secs = days_from_civil(v.year, static_cast<unsigned>(v.month), static_cast<unsigned>(v.day)) *
-               86400 +
-           v.hour * 3600 + v.minute * 60 + v.second - offset;
+    // cctz's civil_second normalises as the old hand-written arithmetic did: day 31 of a
+    // 30-day month is the 1st of the next, second 60 the next minute.
+    const cctz::civil_second cs(v.year, static_cast<int>(v.month), static_cast<int>(v.day),
+                                static_cast<int>(v.hour), static_cast<int>(v.minute),
+                                static_cast<int>(v.second));
+    secs = (cs - cctz::civil_second(1970, 1, 1, 0, 0, 0)) - offset;
   }
   auto tp = TimePoint(std::chrono::seconds(secs));
   if (v.fraction > 0)
@@ -232,8 +220,14 @@ std::optional<TimePoint> parse_js_date(Cursor& c) {
 
 }  // namespace
 
+// Formatting goes through fmt's chrono support on a std::tm from localtime_r / gmtime_r, never
+// on a time_point: fmt 9 formats a system_clock time_point in local time and fmt 10 in UTC. The
+// local zone is the C library's, as Ruby's Time#to_s and Time#strftime read it (TZ may be a POSIX
+// rule string such as "CET-1CEST,M3.5.0,M10.5.0/3", which only libc understands); %z and %Z
+// come from tm_gmtoff and tm_zone.
+
 std::string ruby_failed_at(TimePoint tp) {
-  return format_tm(local_tm(tp), "%Y/%m/%d %H:%M:%S %Z");
+  return fmt::format("{:%Y/%m/%d %H:%M:%S %Z}", local_tm(tp));
 }
 
 std::string node_failed_at(TimePoint tp) {
@@ -241,19 +235,20 @@ std::string node_failed_at(TimePoint tp) {
 }
 
 std::string ruby_started(TimePoint tp) {
-  return format_tm(local_tm(tp), "%Y-%m-%d %H:%M:%S %z");
+  return fmt::format("{:%Y-%m-%d %H:%M:%S %z}", local_tm(tp));
 }
 
 std::string iso_utc_z(TimePoint tp) {
-  return format_tm(utc_tm(tp), "%Y-%m-%dT%H:%M:%SZ");
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", utc_tm(tp));
 }
 
 std::string iso_offset(TimePoint tp) {
+  // "+01:00": fmt 9 has no %Ez, so the offset is written from tm_gmtoff.
   const std::tm tm = local_tm(tp);
   const long off = tm.tm_gmtoff;
   const long a = off < 0 ? -off : off;
-  return fmt::format("{}{}{:02}:{:02}", format_tm(tm, "%Y-%m-%dT%H:%M:%S"), off < 0 ? '-' : '+',
-                     a / 3600, (a % 3600) / 60);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}{}{:02}:{:02}", tm, off < 0 ? '-' : '+', a / 3600,
+                     (a % 3600) / 60);
 }
 
 std::optional<TimePoint> parse_time(std::string_view text) {

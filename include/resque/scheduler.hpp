@@ -128,7 +128,8 @@ struct SchedulerOptions {
   std::string env;
   /// Time zone of cron schedules that name none: "" = this process's local zone (TZ or
   /// /etc/localtime), as cron and rufus-scheduler use; or "UTC", "Europe/Lisbon", "+02:00".
-  /// Default "".
+  /// TZ must name a zone ("Europe/Lisbon"): a POSIX rule string ("CET-1CEST,M3.5.0,M10.5.0/3")
+  /// is not read and counts as UTC here. Default "".
   std::string cron_time_zone;
 
   SchedulerEvents events;

@@ -61,6 +61,8 @@ payload: {"class":"Add","queue":"math","args":[1,2]}
 sum: 3
 error: Add expects 2 arguments, got 1
 queue: resque:queue:math
+cron: added
+cron: rejected
 EOF
 
 # check_output <description> <binary> [env assignments...]: runs the binary, compares its output.
@@ -125,7 +127,10 @@ install_resque "$static"
 [ -z "$(find "$static" -name 'libresque.so*' -print -quit)" ] ||
   fail "the default build installed a shared libresque"
 find_package_consumer "$static" static
-if ldd "$tmp/find-package-static/consumer" | grep -q libresque; then
+# ldd's output is captured before grep reads it: with pipefail, `ldd | grep -q` fails whenever
+# grep exits before ldd has finished writing (SIGPIPE), about one run in ten.
+deps=$(ldd "$tmp/find-package-static/consumer")
+if grep -q libresque <<<"$deps"; then
   fail "the consumer of the static package loads a shared libresque"
 fi
 check_output "find_package consumer (static)" "$tmp/find-package-static/consumer"
@@ -142,8 +147,9 @@ install_resque "$shared" -DBUILD_SHARED_LIBS=ON
 so=$(find "$shared" -name 'libresque.so*' -print -quit)
 [ -n "$so" ] || fail "-DBUILD_SHARED_LIBS=ON installed no libresque.so"
 find_package_consumer "$shared" shared
-ldd "$tmp/find-package-shared/consumer" | grep -q "libresque\.so.* => $shared/" ||
-  fail "the consumer of the shared package does not load $shared's libresque.so: $(ldd "$tmp/find-package-shared/consumer")"
+deps=$(ldd "$tmp/find-package-shared/consumer")
+grep -q "libresque\.so.* => $shared/" <<<"$deps" ||
+  fail "the consumer of the shared package does not load $shared's libresque.so: $deps"
 check_output "find_package consumer (shared)" "$tmp/find-package-shared/consumer"
 pkg_config_consumer "$shared" shared LD_LIBRARY_PATH="$(dirname "$so")"
 

@@ -1,35 +1,65 @@
-// Cron parsing, next-fire computation (UTC and named zones across DST changes), the TZif and
-// POSIX TZ readers, and "every" durations. No Redis.
+// Cron parsing, next-fire computation (UTC and named zones across DST changes), zone names as
+// cron and SchedulerOptions give them (resolved through cctz), and "every" durations. No Redis.
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "cron.hpp"
 #include "resque/error.hpp"
-#include "tz.hpp"
 
 using namespace resque;
 using namespace resque::detail;
 
 namespace {
 
+using Instant = cctz::time_point<cctz::seconds>;
+
 // "YYYY-MM-DD HH:MM:SS" (UTC) -> epoch seconds.
 std::int64_t utc(const char* s) {
-  CivilTime t{};
-  EXPECT_EQ(
-      std::sscanf(s, "%d-%d-%d %d:%d:%d", &t.year, &t.month, &t.day, &t.hour, &t.minute, &t.second),
-      6);
-  return seconds_from_civil(t);
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  EXPECT_EQ(std::sscanf(s, "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &sec), 6);
+  return cctz::convert(cctz::civil_second(y, mo, d, h, mi, sec), cctz::utc_time_zone())
+      .time_since_epoch()
+      .count();
 }
 
 std::string show(std::int64_t u) {
-  const CivilTime t = civil_from_seconds(u);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", t.year, t.month, t.day, t.hour,
-                t.minute, t.second);
-  return buf;
+  return cctz::format("%Y-%m-%d %H:%M:%S", Instant(cctz::seconds(u)), cctz::utc_time_zone());
 }
+
+// Seconds east of UTC in effect in `zone` at the UTC time `at`.
+int offset_at(const cctz::time_zone& zone, const char* at) {
+  return zone.lookup(Instant(cctz::seconds(utc(at)))).offset;
+}
+
+// The instant cron fires for the wall-clock time `local` in `zone` (see CronExpr::next_after).
+std::string fire_instant(const cctz::time_zone& zone, const char* local) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  EXPECT_EQ(std::sscanf(local, "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &sec), 6);
+  return show(
+      cctz::convert(cctz::civil_second(y, mo, d, h, mi, sec), zone).time_since_epoch().count());
+}
+
+// Sets TZ for one test and restores the previous value afterwards.
+class ZoneGuard {
+ public:
+  explicit ZoneGuard(const char* tz) {
+    if (const char* old = std::getenv("TZ")) old_ = old, had_ = true;
+    setenv("TZ", tz, 1);
+  }
+  ~ZoneGuard() {
+    if (had_)
+      setenv("TZ", old_.c_str(), 1);
+    else
+      unsetenv("TZ");
+  }
+
+ private:
+  std::string old_;
+  bool had_ = false;
+};
 
 std::string next(const std::string& expr, const char* after, const std::string& zone = "UTC") {
   auto n = CronExpr::parse(expr, zone).next_after(utc(after));
@@ -38,15 +68,12 @@ std::string next(const std::string& expr, const char* after, const std::string& 
 
 }  // namespace
 
-TEST(Civil, RoundTripsAndWeekdays) {
-  EXPECT_EQ(days_from_civil(1970, 1, 1), 0);
+TEST(Civil, TheTestHelpersRoundTrip) {
+  // The helpers below every expectation in this file: epoch <-> UTC wall clock.
+  EXPECT_EQ(utc("1970-01-01 00:00:00"), 0);
   EXPECT_EQ(utc("2026-11-28 06:46:50"), 1795848410);
   EXPECT_EQ(show(1900000000), "2030-03-17 17:46:40");
-  EXPECT_EQ(weekday_from_days(days_from_civil(2026, 11, 28)), 6);  // a Saturday
-  EXPECT_EQ(weekday_from_days(days_from_civil(1969, 12, 28)), 0);  // a Sunday before the epoch
-  EXPECT_EQ(days_in_month(2024, 2), 29);
-  EXPECT_EQ(days_in_month(2100, 2), 28);
-  EXPECT_EQ(days_in_month(2000, 2), 29);
+  EXPECT_EQ(show(-1), "1969-12-31 23:59:59");
 }
 
 TEST(Cron, FiveFieldsInUtc) {
@@ -123,52 +150,65 @@ TEST(Cron, RejectsBadExpressionsNamingTheField) {
   EXPECT_NE(message("0 3 * * * Mars/Olympus_Mons").find("unknown time zone"), std::string::npos);
 }
 
-TEST(TimeZone, ReadsTzifForLisbonIncludingTheFooterRule) {
-  auto z = TimeZone::get("Europe/Lisbon");
-  EXPECT_EQ(z->offset_at(utc("2026-01-15 12:00:00")), 0);
-  EXPECT_EQ(z->offset_at(utc("2026-07-15 12:00:00")), 3600);
-  EXPECT_EQ(z->offset_at(utc("2026-03-29 00:59:59")), 0);
-  EXPECT_EQ(z->offset_at(utc("2026-03-29 01:00:00")), 3600);
-  EXPECT_EQ(z->offset_at(utc("2026-10-25 00:59:59")), 3600);
-  EXPECT_EQ(z->offset_at(utc("2026-10-25 01:00:00")), 0);
+TEST(TimeZone, LisbonFromTzdataIncludingTheFooterRule) {
+  const auto z = time_zone_named("Europe/Lisbon");
+  EXPECT_EQ(offset_at(z, "2026-01-15 12:00:00"), 0);
+  EXPECT_EQ(offset_at(z, "2026-07-15 12:00:00"), 3600);
+  EXPECT_EQ(offset_at(z, "2026-03-29 00:59:59"), 0);
+  EXPECT_EQ(offset_at(z, "2026-03-29 01:00:00"), 3600);
+  EXPECT_EQ(offset_at(z, "2026-10-25 00:59:59"), 3600);
+  EXPECT_EQ(offset_at(z, "2026-10-25 01:00:00"), 0);
   // Far beyond any table: only the POSIX footer knows.
-  EXPECT_EQ(z->offset_at(utc("2100-07-01 00:00:00")), 3600);
-  EXPECT_EQ(z->offset_at(utc("2100-12-01 00:00:00")), 0);
+  EXPECT_EQ(offset_at(z, "2100-07-01 00:00:00"), 3600);
+  EXPECT_EQ(offset_at(z, "2100-12-01 00:00:00"), 0);
   // Lisbon was on CET (+1) in 1992-1996.
-  EXPECT_EQ(z->offset_at(utc("1993-01-15 12:00:00")), 3600);
+  EXPECT_EQ(offset_at(z, "1993-01-15 12:00:00"), 3600);
 }
 
-TEST(TimeZone, FromCivilHandlesGapsAndOverlaps) {
-  auto z = TimeZone::get("Europe/Lisbon");
+TEST(TimeZone, WallClockToInstantAcrossGapsAndOverlaps) {
+  const auto z = time_zone_named("Europe/Lisbon");
   // 01:30 does not exist on 2026-03-29: it maps to the jump, 01:00 UTC.
-  EXPECT_EQ(show(z->from_civil(utc("2026-03-29 01:30:00"))), "2026-03-29 01:00:00");
-  EXPECT_EQ(show(z->from_civil(utc("2026-03-29 02:00:00"))), "2026-03-29 01:00:00");
+  EXPECT_EQ(fire_instant(z, "2026-03-29 01:30:00"), "2026-03-29 01:00:00");
+  EXPECT_EQ(fire_instant(z, "2026-03-29 02:00:00"), "2026-03-29 01:00:00");
   // 01:30 happens twice on 2026-10-25: the first one (WEST, 00:30 UTC).
-  EXPECT_EQ(show(z->from_civil(utc("2026-10-25 01:30:00"))), "2026-10-25 00:30:00");
-  EXPECT_EQ(show(z->from_civil(utc("2026-10-25 02:00:00"))), "2026-10-25 02:00:00");
+  EXPECT_EQ(fire_instant(z, "2026-10-25 01:30:00"), "2026-10-25 00:30:00");
+  EXPECT_EQ(fire_instant(z, "2026-10-25 02:00:00"), "2026-10-25 02:00:00");
 }
 
-TEST(TimeZone, PosixStringsFixedOffsetsAndErrors) {
-  PosixTz p;
-  ASSERT_TRUE(PosixTz::parse("EST5EDT,M3.2.0,M11.1.0", p));
-  EXPECT_EQ(p.offset_at(utc("2026-01-15 12:00:00")), -5 * 3600);
-  EXPECT_EQ(p.offset_at(utc("2026-07-15 12:00:00")), -4 * 3600);
-  EXPECT_EQ(p.offset_at(utc("2026-03-08 06:59:59")), -5 * 3600);
-  EXPECT_EQ(p.offset_at(utc("2026-03-08 07:00:00")), -4 * 3600);
+TEST(TimeZone, NamesFixedOffsetsAndErrors) {
+  EXPECT_EQ(offset_at(time_zone_named("+05:30"), "2026-01-01 00:00:00"), 5 * 3600 + 1800);
+  EXPECT_EQ(offset_at(time_zone_named("-0800"), "2026-01-01 00:00:00"), -8 * 3600);
+  EXPECT_EQ(offset_at(time_zone_named("+05"), "2026-01-01 00:00:00"), 5 * 3600);
+  for (const char* name : {"UTC", "Etc/UTC", "GMT", "Z", "Zulu", "UCT", "Universal"})
+    EXPECT_EQ(offset_at(time_zone_named(name), "2026-07-01 00:00:00"), 0) << name;
+  EXPECT_EQ(offset_at(time_zone_named("America/New_York"), "2026-01-15 12:00:00"), -5 * 3600);
   // Southern hemisphere: DST spans the new year.
-  ASSERT_TRUE(PosixTz::parse("AEST-10AEDT,M10.1.0,M4.1.0/3", p));
-  EXPECT_EQ(p.offset_at(utc("2026-01-15 00:00:00")), 11 * 3600);
-  EXPECT_EQ(p.offset_at(utc("2026-07-15 00:00:00")), 10 * 3600);
-  ASSERT_TRUE(PosixTz::parse("<+0330>-3:30", p));
-  EXPECT_EQ(p.offset_at(0), 3 * 3600 + 1800);
-  EXPECT_FALSE(PosixTz::parse("Europe/Lisbon", p));
-  EXPECT_EQ(TimeZone::get("+05:30")->offset_at(0), 5 * 3600 + 1800);
-  EXPECT_EQ(TimeZone::get("-0800")->offset_at(0), -8 * 3600);
-  EXPECT_EQ(TimeZone::get("Etc/UTC")->offset_at(0), 0);
-  EXPECT_THROW(TimeZone::get("../../etc/passwd"), ConfigError);
-  EXPECT_THROW(TimeZone::get("No/Such_Zone"), ConfigError);
-  EXPECT_THROW(TimeZone::from_tzif("junk", "not a tzif file at all, clearly not one......"),
-               ConfigError);
+  EXPECT_EQ(offset_at(time_zone_named("Australia/Sydney"), "2026-01-15 00:00:00"), 11 * 3600);
+  EXPECT_EQ(offset_at(time_zone_named("Australia/Sydney"), "2026-07-15 00:00:00"), 10 * 3600);
+  EXPECT_THROW(time_zone_named("../../etc/passwd"), ConfigError);
+  EXPECT_THROW(time_zone_named("/etc/passwd"), ConfigError);
+  EXPECT_THROW(time_zone_named("No/Such_Zone"), ConfigError);
+  EXPECT_THROW(time_zone_named("+25:00"), ConfigError);
+  // A file in the zoneinfo directory that is not TZif data.
+  EXPECT_THROW(time_zone_named("zone1970.tab"), ConfigError);
+}
+
+TEST(TimeZone, EmptyNameIsTheProcessLocalZone) {
+  {
+    ZoneGuard tz("America/New_York");
+    EXPECT_EQ(offset_at(time_zone_named(""), "2026-07-15 12:00:00"), -4 * 3600);
+    EXPECT_EQ(next("0 3 * * *", "2026-07-01 00:00:00", ""), "2026-07-01 07:00:00");
+  }
+  {
+    ZoneGuard tz(":Europe/Lisbon");
+    EXPECT_EQ(next("0 3 * * *", "2026-07-01 00:00:00", ""), "2026-07-01 02:00:00");
+  }
+  {
+    // Junk (and POSIX rule strings, which cctz does not read) fall back to UTC, as glibc does
+    // for junk.
+    ZoneGuard tz("Not/A_Zone");
+    EXPECT_EQ(next("0 3 * * *", "2026-07-01 00:00:00", ""), "2026-07-01 03:00:00");
+  }
 }
 
 TEST(Cron, NamedZoneAcrossSpringForward) {
@@ -204,6 +244,37 @@ TEST(Cron, ZoneInTheExpressionWinsOverTheDefault) {
   // New York: 02:30 is skipped on 2026-03-08; it fires at the jump (07:00 UTC).
   EXPECT_EQ(next("30 2 * * * America/New_York", "2026-03-08 00:00:00", "UTC"),
             "2026-03-08 07:00:00");
+}
+
+TEST(Cron, EveryWeekdayNameIsItsDay) {
+  // From Saturday 2026-11-28: each name's next midnight is its own day of the coming week.
+  const char* names[] = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
+  const char* days[] = {"2026-11-29", "2026-11-30", "2026-12-01", "2026-12-02",
+                        "2026-12-03", "2026-12-04", "2026-12-05"};
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ(next(std::string("0 0 * * ") + names[i], "2026-11-28 06:46:50"),
+              std::string(days[i]) + " 00:00:00")
+        << names[i];
+    EXPECT_EQ(next("0 0 * * " + std::to_string(i), "2026-11-28 06:46:50"),
+              std::string(days[i]) + " 00:00:00")
+        << i;
+  }
+}
+
+TEST(Cron, MonthAndYearBoundariesAndLeapDays) {
+  EXPECT_EQ(next("0 0 29 2 *", "2026-11-28 06:46:50"), "2028-02-29 00:00:00");
+  EXPECT_EQ(next("59 23 31 12 *", "2026-12-31 23:59:00"), "2027-12-31 23:59:00");
+  EXPECT_EQ(next("0 0 31 * *", "2026-11-28 06:46:50"), "2026-12-31 00:00:00");
+  EXPECT_EQ(next("0 0 L 2 *", "2099-03-01 00:00:00"), "2100-02-28 00:00:00");
+}
+
+TEST(Cron, ZoneRulesBeyondTheTablesAndInTheSouth) {
+  // After 2037 the zone file's POSIX footer decides: Lisbon is on WEST in July 2100.
+  EXPECT_EQ(next("0 3 * * *", "2100-07-01 00:00:00", "Europe/Lisbon"), "2100-07-01 02:00:00");
+  // Sydney springs forward at 02:00 on 2026-10-04 (16:00 UTC the day before): 02:30 fires at
+  // the jump, and the day after at 02:30 AEDT.
+  EXPECT_EQ(next("30 2 * * *", "2026-10-03 00:00:00", "Australia/Sydney"), "2026-10-03 16:00:00");
+  EXPECT_EQ(next("30 2 * * *", "2026-10-03 16:00:00", "Australia/Sydney"), "2026-10-04 15:30:00");
 }
 
 TEST(Every, ParsesRufusDurations) {

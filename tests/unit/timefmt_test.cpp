@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <string>
 
 #include "timefmt.hpp"
 
@@ -61,6 +62,45 @@ TEST(TimeFormat, NegativeOffsetAndFractionsFloor) {
   EXPECT_EQ(iso_offset(t), "2026-11-28T03:16:46-03:30");
   EXPECT_EQ(ruby_started(t), "2026-11-28 03:16:46 -0330");
   EXPECT_EQ(iso_utc_z(t), "2026-11-28T06:46:46Z");
+}
+
+TEST(TimeFormat, TzdataZoneInSummerAndInstantsBeforeTheEpoch) {
+  ZoneGuard tz("Europe/Lisbon");
+  const TimePoint summer = TimePoint(seconds(1784116800));  // 2026-07-15 12:00:00 UTC
+  EXPECT_EQ(ruby_failed_at(summer), "2026/07/15 13:00:00 WEST");
+  EXPECT_EQ(ruby_started(summer), "2026-07-15 13:00:00 +0100");
+  EXPECT_EQ(iso_offset(summer), "2026-07-15T13:00:00+01:00");
+  EXPECT_EQ(iso_utc_z(summer), "2026-07-15T12:00:00Z");
+  // 1.5 s before the epoch is second -2 (floor), not -1.
+  EXPECT_EQ(iso_utc_z(TimePoint(std::chrono::milliseconds(-1500))), "1969-12-31T23:59:58Z");
+}
+
+TEST(TimeFormat, SameTextAsStrftimeWhichRubyUses) {
+  // Ruby's Time#strftime and Time#to_s print what C's strftime prints for the local zone.
+  auto c_format = [](TimePoint tp, const char* f, bool local) {
+    const std::time_t t = std::chrono::floor<seconds>(tp.time_since_epoch()).count();
+    std::tm tm{};
+    if (local)
+      localtime_r(&t, &tm);
+    else
+      gmtime_r(&t, &tm);
+    char buf[64];
+    return std::string(buf, std::strftime(buf, sizeof buf, f, &tm));
+  };
+  for (const char* zone : {"UTC", "Europe/Lisbon", "America/New_York", "Asia/Kolkata",
+                           "Australia/Lord_Howe", "CET-1CEST,M3.5.0,M10.5.0/3", "<-0330>3:30"}) {
+    ZoneGuard tz(zone);
+    // Every 7 h 13 min 17.25 s across two years: both DST changes, all hours and weekdays.
+    for (auto t = kT - std::chrono::hours(24 * 365); t < kT + std::chrono::hours(24 * 365);
+         t += std::chrono::milliseconds(26'997'250)) {
+      ASSERT_EQ(ruby_failed_at(t), c_format(t, "%Y/%m/%d %H:%M:%S %Z", true)) << zone;
+      ASSERT_EQ(ruby_started(t), c_format(t, "%Y-%m-%d %H:%M:%S %z", true)) << zone;
+      ASSERT_EQ(iso_utc_z(t), c_format(t, "%Y-%m-%dT%H:%M:%SZ", false)) << zone;
+      std::string z = c_format(t, "%z", true);
+      ASSERT_EQ(iso_offset(t), c_format(t, "%Y-%m-%dT%H:%M:%S", true) + z.insert(3, ":")) << zone;
+      ASSERT_EQ(parse_time(ruby_started(t)), std::chrono::floor<seconds>(t)) << zone;
+    }
+  }
 }
 
 TEST(TimeParse, RubyAndIsoForms) {

@@ -2,10 +2,13 @@
 // pkg-config): it uses only the public headers and the resque::resque target. Prints a few lines
 // that tests/consumers/run.sh compares with the expected text. Nothing here talks to Redis:
 // constructing a Queue only sets up its (lazy) connection pool, but it pulls the hiredis-using
-// objects of a static libresque into the link.
+// objects of a static libresque into the link; an in-memory cron schedule pulls in the cctz-using
+// ones (time zones), likewise without Redis.
 #include <resque/connection.hpp>
+#include <resque/error.hpp>
 #include <resque/queue.hpp>
 #include <resque/registry.hpp>
+#include <resque/scheduler.hpp>
 
 #include <iostream>
 
@@ -35,5 +38,16 @@ int main() {
 
   resque::Queue queue(opts);
   std::cout << "queue: " << queue.keys().queue("math") << '\n';
+
+  // Not persisted (in memory only), so it is parsed and kept without a connection.
+  resque::Scheduler scheduler(opts);
+  scheduler.add_cron("nightly", "0 3 * * *", "math", "Add", resque::Json::array({1, 2}),
+                     "Europe/Lisbon");
+  std::cout << "cron: added\n";
+  try {
+    scheduler.add_cron("typo", "0 3 * *", "math", "Add");
+  } catch (const resque::ConfigError&) {
+    std::cout << "cron: rejected\n";
+  }
   return 0;
 }
