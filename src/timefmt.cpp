@@ -231,7 +231,7 @@ std::string ruby_failed_at(TimePoint tp) {
 }
 
 std::string node_failed_at(TimePoint tp) {
-  return format_tm(local_tm(tp), "%Y/%m/%d %H:%M:%S");
+  return fmt::format("{:%Y/%m/%d %H:%M:%S}", local_tm(tp));
 }
 
 std::string ruby_started(TimePoint tp) {
