@@ -6,7 +6,9 @@
 // enables it.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -327,4 +329,67 @@ TEST(RubyQueue, DISABLED_RubyBignumIsNeverSilentlyADouble) {
   // The failure records keep Ruby's exact integers.
   EXPECT_NE(failed[0].raw.find("[18446744073709551621]"), std::string::npos) << failed[0].raw;
   EXPECT_NE(failed[1].raw.find("[1180591620717411303424]"), std::string::npos) << failed[1].raw;
+}
+
+// Every JSON value kind Ruby writes reaches a C++ job as that kind: Ruby's Floats (1.0, -0.0,
+// 1.0e+20) as doubles, Integers as integers.
+TEST(RubyQueue, RubyValueKindsReachCppUnchanged) {
+  RESQUE_REQUIRE_RUBY();
+  RedisServer server;
+  auto seen = std::make_shared<Seen>();
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define_raw("KindsJob", [seen](const Job& job) { seen->add(job.args); });
+  ruby_ok("enqueue.rb",
+          {"kinds", "KindsJob",
+           R"([1.0,-0.0,100.0,2.5,1.0e+20,0,-1,9223372036854775807,"s",true,false,null,)"
+           R"([1,[2.0]],{"k":{"n":null}}])"},
+          server.port());
+  Worker w(server.options(), reg, fast({"kinds"}));
+  w.start();
+  ASSERT_TRUE(eventually([&] { return w.jobs_done() == 1; }));
+  w.stop();
+  const auto got = seen->all();
+  ASSERT_EQ(got.size(), 1u);
+  const Json& a = got[0];
+  ASSERT_EQ(a.size(), 14u) << a.dump();
+  for (int i : {0, 1, 2, 3, 4}) EXPECT_TRUE(a[i].is_number_float()) << i << ": " << a.dump();
+  EXPECT_EQ(a[0].get<double>(), 1.0);
+  EXPECT_TRUE(std::signbit(a[1].get<double>())) << "-0.0 lost its sign: " << a.dump();
+  EXPECT_EQ(a[4].get<double>(), 1e20);
+  for (int i : {5, 6, 7}) EXPECT_TRUE(a[i].is_number_integer()) << i << ": " << a.dump();
+  EXPECT_EQ(a[7].get<std::int64_t>(), 9223372036854775807LL);
+  EXPECT_TRUE(a[8].is_string());
+  EXPECT_TRUE(a[9].is_boolean());
+  EXPECT_TRUE(a[11].is_null());
+  EXPECT_TRUE(a[12][1][0].is_number_float());
+  EXPECT_TRUE(a[13]["k"]["n"].is_null());
+}
+
+// Numbers are never changed by re-encoding: a Ruby job with Floats and an integer beyond 64 bits
+// fails in C++, Ruby requeues it, a Ruby worker performs it and receives exactly what was
+// enqueued (the failure record keeps the payload's bytes).
+TEST(RubyQueue, RubyNumbersSurviveACppFailureAndRubysRequeue) {
+  RESQUE_REQUIRE_RUBY();
+  RedisServer server;
+  Connection c(server.options());
+  Queue q(server.options());
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define_raw("InteropJob", [](const Job&) { throw std::runtime_error("not here"); });
+  ruby_ok("enqueue.rb", {"nums", "InteropJob", "[1.0,-0.0,100.0,18446744073709551621]"},
+          server.port());
+  {
+    Worker w(server.options(), reg, fast({"nums"}));
+    w.start();
+    ASSERT_TRUE(eventually([&] { return w.jobs_done() == 1; }));
+    w.stop();
+  }
+  ASSERT_EQ(q.failed_count(), 1);
+  const std::string raw = q.failed()[0].raw;
+  EXPECT_NE(raw.find("[1.0,-0.0,100.0,18446744073709551621]"), std::string::npos) << raw;
+  ruby_ok("failure_op.rb", {"requeue", "0"}, server.port());
+  ruby_ok("work_once.rb", {"nums"}, server.port());
+  const auto performed = ruby_performed_raw(c);
+  ASSERT_EQ(performed.size(), 1u);
+  EXPECT_NE(performed[0].find(R"("args":[1.0,-0.0,100.0,18446744073709551621])"), std::string::npos)
+      << performed[0];
 }
