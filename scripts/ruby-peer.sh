@@ -60,7 +60,7 @@ while read -r folder repo commit version; do
   case "$folder" in ''|'#'*) continue ;; esac
   stamp=$out/$folder/.resque-peer-commit
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$commit" ]; then
-    echo "ruby-peer: $folder ($repo $version) already exported"
+    echo "ruby-peer: $folder ($repo $version) already exported" >&2
     continue
   fi
   if [ "$check_only" = 1 ]; then
@@ -68,7 +68,7 @@ while read -r folder repo commit version; do
     # presence can be checked.
     [ ! -f "$stamp" ] && [ -d "$out/$folder/lib" ] ||
       die "$out/$folder is missing or not $repo at $commit"
-    echo "ruby-peer: $folder present (not exported by this script: commit not verified)"
+    echo "ruby-peer: $folder present (not exported by this script: commit not verified)" >&2
     continue
   fi
   gitdir=$(find_mirror "$repo")
@@ -79,7 +79,7 @@ while read -r folder repo commit version; do
   mkdir -p "$out/$folder"
   git --git-dir="$gitdir" archive "$commit" | tar -x -C "$out/$folder"
   echo "$commit" > "$stamp"
-  echo "ruby-peer: exported $repo $version into $out/$folder"
+  echo "ruby-peer: exported $repo $version into $out/$folder" >&2
 done < "$sources"
 
 # The drivers find the sources through RESQUE_RUBY_PEER_DIR; a copy inside OUT_DIR also finds
