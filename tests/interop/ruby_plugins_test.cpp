@@ -94,16 +94,16 @@ TEST(RubyPlugins, RubyLockPluginKeysAreAsDocumented) {
 }
 
 // issue 11 row: resque-lock-timeout's `@loner` and our QueueLock on the same job class: both
-// enqueued (keys loner:lock:Cls:42-a@b.pt vs lock:Cls:q:[...]); enable when QueueLock has the
-// resque-lock-timeout key style.
+// enqueued (keys loner:lock:Cls:42-a@b.pt vs lock:Cls:q:[...]); enable when QueueLock's
+// resque-lock-timeout key style lands.
 TEST(RubyPlugins, DISABLED_RubyLonerAndOurQueueLockExcludeEachOther) {
   RESQUE_REQUIRE_RUBY();
   enqueue_locks_exclude_each_other("LonerJob");
 }
 
 // issue 11 row: defunkt's resque-lock and our QueueLock on the same job class: both enqueued
-// (keys lock:Cls-[42, "a@b.pt"] vs lock:Cls:q:[...]); enable when QueueLock has the resque-lock
-// key style.
+// (keys lock:Cls-[42, "a@b.pt"] vs lock:Cls:q:[...]); enable when QueueLock's resque-lock
+// key style lands.
 TEST(RubyPlugins, DISABLED_RubyResqueLockAndOurQueueLockExcludeEachOther) {
   RESQUE_REQUIRE_RUBY();
   enqueue_locks_exclude_each_other("QueueLockJob");
@@ -111,7 +111,7 @@ TEST(RubyPlugins, DISABLED_RubyResqueLockAndOurQueueLockExcludeEachOther) {
 
 // issue 11 row: a Ruby worker performs a LockTimeout job (run lock lock:Cls:3-k held while it
 // sleeps); our JobLock on the same class and args does not see it and performs at the same
-// time; enable when JobLock has the resque-lock-timeout key style.
+// time; enable when JobLock's resque-lock-timeout key style lands.
 TEST(RubyPlugins, DISABLED_OurJobLockWaitsWhileRubyLockTimeoutHoldsTheJob) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
@@ -153,7 +153,7 @@ TEST(RubyPlugins, DISABLED_OurJobLockWaitsWhileRubyLockTimeoutHoldsTheJob) {
 }
 
 // issue 11 row: our JobLock holds a job; a Ruby worker with resque-lock-timeout performs the same
-// class and args at the same time; enable when JobLock has the resque-lock-timeout key style.
+// class and args at the same time; enable when JobLock's resque-lock-timeout key style lands.
 TEST(RubyPlugins, DISABLED_RubyLockTimeoutWaitsWhileOurJobLockHoldsTheJob) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;

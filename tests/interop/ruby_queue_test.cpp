@@ -289,7 +289,7 @@ TEST(RubyQueue, IntegersAndFractionsReachRubyUnchanged) {
 }
 
 // issue 11 row: C++ enqueues [1.0, -0.0, 100.0]; a Ruby job receives Integers 1, 0, 100 (we write
-// JavaScript's `1`); enable when whole floats stay floats in the `ruby` dialect.
+// JavaScript's `1`); enable when whole floats in the `ruby` dialect land.
 TEST(RubyQueue, DISABLED_WholeFloatsStayFloatsForRuby) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
@@ -304,8 +304,8 @@ TEST(RubyQueue, DISABLED_WholeFloatsStayFloatsForRuby) {
 }
 
 // issue 11 row: Ruby enqueues 18446744073709551621 or 2**70; a C++ job receives a double
-// 1.8446744073709552e+19, no error anywhere; enable when big integers are never turned into
-// doubles (a typed job fails naming the argument; the failure keeps the exact bytes).
+// 1.8446744073709552e+19, no error anywhere; enable when exact big integers land (never
+// turned into doubles: a typed job fails naming the argument; the failure keeps the bytes).
 TEST(RubyQueue, DISABLED_RubyBignumIsNeverSilentlyADouble) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;

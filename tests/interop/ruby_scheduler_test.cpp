@@ -141,7 +141,7 @@ TEST(RubyScheduler, RubyDelayedJobRemovedByCpp) {
 
 // issue 11 row: Resque.remove_delayed, scheduled_at and delayed? on a C++ delayed job find
 // nothing (Ruby looks for timestamps:{"class","args","queue"}); enable when the `ruby` dialect
-// writes delayed items and their timestamps: members as resque-scheduler does.
+// for delayed items and their timestamps: members (as resque-scheduler writes them) lands.
 TEST(RubyScheduler, DISABLED_RubyFindsAndRemovesCppDelayedJob) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;

@@ -133,7 +133,7 @@ TEST(RubyWorker, RubyReadsCppFailureRecords) {
 }
 
 // issue 11 row: a C++ job raises and the failure's `backtrace` is always [] (resque-web shows
-// nothing to debug with); enable when failures record backtraces.
+// nothing to debug with); enable when failure backtraces land.
 TEST(RubyWorker, DISABLED_CppFailureHasABacktrace) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
@@ -159,9 +159,9 @@ TEST(RubyWorker, DISABLED_CppFailureHasABacktrace) {
 
 // issue 11 row: a Ruby worker starting on the same host and queues as a live C++ worker prunes
 // it (our pid is not a `resque` process in `ps`) and writes Resque::DirtyExit, although the job
-// still completes: performed and failed; enable when pruners reconcile (a finishing job removes
-// the DirtyExit entry that names its worker and payload), or when our worker ids are ones Ruby's
-// same-host pruner leaves alone.
+// still completes: performed and failed; enable when pruner reconciliation lands (a finishing
+// job removes the DirtyExit entry that names its worker and payload, or our worker ids are ones
+// Ruby's same-host pruner leaves alone).
 TEST(RubyWorker, DISABLED_RubyWorkerStartingDoesNotFailALiveCppWorkersJob) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
@@ -192,8 +192,9 @@ TEST(RubyWorker, DISABLED_RubyWorkerStartingDoesNotFailALiveCppWorkersJob) {
 
 // issue 11 row: a C++ worker dies; Ruby's heartbeat pruner runs before our Scheduler: Ruby writes
 // PruneDeadWorkerDirtyExit but leaves our in-flight list, our Scheduler requeues the job, so it
-// is performed and also in the failed list (a retry would run it twice); enable when recovery
-// removes the peer's PruneDeadWorkerDirtyExit entry for the job it requeues.
+// is performed and also in the failed list (a retry would run it twice); enable when pruner
+// reconciliation lands (recovery removes the peer's PruneDeadWorkerDirtyExit entry for the job
+// it requeues).
 TEST(RubyWorker, DISABLED_RubyHeartbeatPrunerBeforeOurSchedulerDoesNotDoubleTheJob) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
@@ -235,7 +236,7 @@ TEST(RubyWorker, DISABLED_RubyHeartbeatPrunerBeforeOurSchedulerDoesNotDoubleTheJ
 
 // issue 11 row: a Ruby job `perform(a, b = nil)` enqueued with one argument, performed by a typed
 // C++ job, fails: the count must match, and std::optional<T> parameters do not compile; enable
-// (and set RESQUE_TEST_OPTIONAL_ARGS to 1) when typed jobs accept trailing std::optional<T>.
+// (and set RESQUE_TEST_OPTIONAL_ARGS to 1) when trailing std::optional<T> parameters land.
 TEST(RubyWorker, DISABLED_RubyOptionalArgumentPerformedByTypedCppJob) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
