@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
 # Installs what building and testing resque-cpp needs on Debian 12, only what is missing.
-# Usage: scripts/setup.sh [--with-node]   (--with-node: also `npm ci` the pinned node-resque)
+# Usage: scripts/setup.sh [--with-node] [--with-ruby]
+#   --with-node: also `npm ci` the pinned node-resque (tests/interop/node)
+#   --with-ruby: also Debian's ruby and the gems that run real Ruby Resque from its sources for
+#                the `ruby` interop tests (the sources themselves: scripts/ruby-peer.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+with_node=0; with_ruby=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-node) with_node=1 ;;
+    --with-ruby) with_ruby=1 ;;
+    *) echo "setup: unknown option $arg (use --with-node, --with-ruby)" >&2; exit 2 ;;
+  esac
+done
+
 pkgs=(build-essential cmake ninja-build pkg-config redis-server libhiredis-dev libcctz-dev
       nlohmann-json3-dev libfmt-dev libgtest-dev libbenchmark-dev clang-format tzdata nodejs npm)
+# Real Ruby Resque 3.0/2.7 and resque-scheduler run unmodified on these (tests label `ruby`).
+[ "$with_ruby" = 0 ] || pkgs+=(ruby ruby-redis ruby-redis-namespace ruby-mono-logger
+                               ruby-multi-json ruby-rufus-scheduler)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,11 +37,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--with-node" ]; then
+if [ "$with_node" = 1 ]; then
   node_dir=tests/interop/node
   if [ ! -d "$node_dir/node_modules/node-resque" ] ||
      [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
     echo "setup: npm ci (node-resque for the interop tests)"
     (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
+fi
+
+if [ "$with_ruby" = 1 ] && [ -z "${RESQUE_RUBY_PEER_DIR:-}" ]; then
+  echo "setup: ruby installed; for the Ruby peer's sources run scripts/ruby-peer.sh --help" \
+       "and export RESQUE_RUBY_PEER_DIR"
 fi

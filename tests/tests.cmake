@@ -79,3 +79,18 @@ resque_add_test(interop_scheduler LABELS interop scheduler
 add_dependencies(interop_scheduler sched_worker_child)
 resque_add_test(integration_worker_step PRIVATE LABELS integration worker faults
                 SOURCES integration/worker_step_test.cpp)
+# Real Ruby Resque as a peer: the drivers in tests/interop/ruby, the Ruby sources exported by
+# scripts/ruby-peer.sh and found through RESQUE_RUBY_PEER_DIR (the tests skip, saying how to get
+# them, when it is unset). Labels: interop and ruby.
+target_sources(resque_test_support PRIVATE support/ruby_peer.cpp)
+resque_add_test(interop_ruby_queue LABELS interop ruby queue
+                SOURCES interop/ruby_queue_test.cpp)
+resque_add_test(interop_ruby_worker LABELS interop ruby worker
+                SOURCES interop/ruby_worker_test.cpp)
+target_include_directories(interop_ruby_worker PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)
+add_dependencies(interop_ruby_worker sched_worker_child)
+resque_add_test(interop_ruby_scheduler LABELS interop ruby scheduler
+                SOURCES interop/ruby_scheduler_test.cpp)
+resque_add_test(interop_ruby_plugins LABELS interop ruby plugins
+                SOURCES interop/ruby_plugins_test.cpp)
+target_include_directories(interop_ruby_plugins PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)

@@ -1,6 +1,6 @@
 // Plugins in a mixed fleet: node-resque 9.7.1's own QueueLock, JobLock and Retry plugins and
-// resque-cpp's on one Redis. Skipped only when tests/interop/node has no node_modules (run
-// `npm ci` there).
+// resque-cpp's on one Redis. Without node-resque they skip, saying how to install it (in CI they
+// fail: RESQUE_REQUIRE_NODE).
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -24,10 +24,6 @@ using resque::test::node_script;
 using resque::test::Process;
 using resque::test::promote_all_delayed;
 using resque::test::RedisServer;
-
-#define REQUIRE_NODE()                 \
-  if (!resque::test::node_available()) \
-  GTEST_SKIP() << "node-resque is not installed: run `npm ci` in " RESQUE_TEST_NODE_DIR
 
 namespace {
 
@@ -76,7 +72,7 @@ std::function<void(const Job&)> counted(ConnectionOptions o, std::string hold = 
 // ---- QueueLock ---------------------------------------------------------------------------
 
 TEST(PluginsInterop, NodeQueueLockRefusesOurDuplicateAndOursRefusesNodes) {
-  REQUIRE_NODE();
+  RESQUE_REQUIRE_NODE();
   RedisServer server;
   Connection c(server.options());
   auto reg = std::make_shared<JobRegistry>();
@@ -109,7 +105,7 @@ TEST(PluginsInterop, NodeQueueLockRefusesOurDuplicateAndOursRefusesNodes) {
 }
 
 TEST(PluginsInterop, NodeReadsOurQueueLockValue) {
-  REQUIRE_NODE();
+  RESQUE_REQUIRE_NODE();
   RedisServer server;
   Connection c(server.options());
   auto reg = std::make_shared<JobRegistry>();
@@ -132,7 +128,7 @@ TEST(PluginsInterop, NodeReadsOurQueueLockValue) {
 // ---- JobLock -----------------------------------------------------------------------------
 
 TEST(PluginsInterop, NodeHoldsTheJobLockOurWorkerReEnqueuesTheCopy) {
-  REQUIRE_NODE();
+  RESQUE_REQUIRE_NODE();
   RedisServer server;
   Connection c(server.options());
   Queue raw(server.options());
@@ -180,7 +176,7 @@ TEST(PluginsInterop, NodeHoldsTheJobLockOurWorkerReEnqueuesTheCopy) {
 }
 
 TEST(PluginsInterop, WeHoldTheJobLockNodeReEnqueuesTheCopy) {
-  REQUIRE_NODE();
+  RESQUE_REQUIRE_NODE();
   RedisServer server;
   Connection c(server.options());
   Queue raw(server.options());
@@ -223,7 +219,7 @@ TEST(PluginsInterop, WeHoldTheJobLockNodeReEnqueuesTheCopy) {
 // ---- Retry -------------------------------------------------------------------------------
 
 TEST(PluginsInterop, RetryKeysAreComputedAsNodeComputesThem) {
-  REQUIRE_NODE();
+  RESQUE_REQUIRE_NODE();
   const std::vector<std::string> cases = {
       R"([42,"a@b.pt"])",
       R"([1,"x y",{"a":1}])",
@@ -252,7 +248,7 @@ TEST(PluginsInterop, RetryKeysAreComputedAsNodeComputesThem) {
 }
 
 TEST(PluginsInterop, RetryAttemptsAreCountedTogetherWithNode) {
-  REQUIRE_NODE();
+  RESQUE_REQUIRE_NODE();
   RedisServer server;
   Connection c(server.options());
   Queue raw(server.options());

@@ -3,10 +3,10 @@
 // scheduler while leaders are SIGKILLed.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <map>
 
+#include "node_peer.hpp"
 #include "process.hpp"
 #include "redis_server.hpp"
 #include "resque/queue.hpp"
@@ -23,17 +23,6 @@ namespace {
 const std::string kNodeDir = RESQUE_TEST_NODE_DIR;
 const std::string kChild = std::string(RESQUE_TEST_BIN_DIR) + "/sched_worker_child";
 
-bool node_available() {
-  struct stat st {};
-  return ::stat((kNodeDir + "/node_modules/node-resque").c_str(), &st) == 0;
-}
-
-#define REQUIRE_NODE()                                                              \
-  do {                                                                              \
-    if (!node_available())                                                          \
-      GTEST_SKIP() << "node-resque is not installed: run `npm ci` in " << kNodeDir; \
-  } while (0)
-
 std::pair<int, std::string> node(std::vector<std::string> args) {
   args.insert(args.begin(), "node");
   args[1] = kNodeDir + "/" + args[1];
@@ -43,7 +32,7 @@ std::pair<int, std::string> node(std::vector<std::string> args) {
 }  // namespace
 
 TEST(SchedulerInterop, NodeEnqueueAtPromotedByUsPerformedByNode) {
-  REQUIRE_NODE();
+  RESQUE_REQUIRE_NODE();
   RedisServer server;
   Connection c(server.options());
   const std::string port = std::to_string(server.port());
@@ -64,7 +53,7 @@ TEST(SchedulerInterop, NodeEnqueueAtPromotedByUsPerformedByNode) {
 }
 
 TEST(SchedulerInterop, OurEnqueueAtPromotedByNodeSchedulerPerformedByUs) {
-  REQUIRE_NODE();
+  RESQUE_REQUIRE_NODE();
   RedisServer server;
   Connection c(server.options());
   const std::string port = std::to_string(server.port());
@@ -94,7 +83,7 @@ TEST(SchedulerInterop, OurEnqueueAtPromotedByNodeSchedulerPerformedByUs) {
 }
 
 TEST(SchedulerInterop, RubyFixture02PromotedByUsPerformedByNode) {
-  REQUIRE_NODE();
+  RESQUE_REQUIRE_NODE();
   RedisServer server;
   Connection c(server.options());
   load_fixture(c, read_fixture("ruby/02-enqueue-at.json"));
@@ -111,7 +100,7 @@ TEST(SchedulerInterop, RubyFixture02PromotedByUsPerformedByNode) {
 }
 
 TEST(SchedulerInterop, OneLeaderAmongTwoOfOursAndNodeWhileLeadersAreKilled) {
-  REQUIRE_NODE();
+  RESQUE_REQUIRE_NODE();
   RedisServer server;
   Connection c(server.options());
   const std::string port = std::to_string(server.port());

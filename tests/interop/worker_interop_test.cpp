@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "node_peer.hpp"
 #include "process.hpp"
 #include "redis_server.hpp"
 #include "resque/connection.hpp"
@@ -21,7 +22,7 @@ namespace {
 // Runs tests/interop/node/<script> and returns what it printed after "RESULT ".
 Json node(const RedisServer& server, const std::string& script,
           std::vector<std::string> args = {}) {
-  std::vector<std::string> argv{"node", std::string(RESQUE_TEST_NODE_DIR) + "/" + script};
+  std::vector<std::string> argv{"node", node_script(script)};
   argv.insert(argv.end(), args.begin(), args.end());
   auto [status, out] = run(argv, {{"REDIS_PORT", std::to_string(server.port())}});
   EXPECT_EQ(status, 0) << out;
@@ -29,14 +30,13 @@ Json node(const RedisServer& server, const std::string& script,
   std::string line;
   while (std::getline(in, line))
     if (line.rfind("RESULT ", 0) == 0) return Json::parse(line.substr(7));
-  ADD_FAILURE() << script << " printed no result (did `npm ci` run in " << RESQUE_TEST_NODE_DIR
-                << "?):\n"
-                << out;
+  ADD_FAILURE() << script << " printed no result:\n" << out;
   return Json();
 }
 }  // namespace
 
 TEST(WorkerInterop, PoolPerformsNodeAndRubyPayloads) {
+  RESQUE_REQUIRE_NODE();
   RedisServer server;
   constexpr int kNode = 200, kRuby = 20;
   std::mutex mu;
@@ -70,6 +70,7 @@ TEST(WorkerInterop, PoolPerformsNodeAndRubyPayloads) {
 }
 
 TEST(WorkerInterop, NodeSeesTheWorkerAndItsJob) {
+  RESQUE_REQUIRE_NODE();
   RedisServer server;
   Connection c(server.options());
   auto gate = std::make_shared<Gate>();
@@ -104,6 +105,7 @@ TEST(WorkerInterop, NodeSeesTheWorkerAndItsJob) {
 }
 
 TEST(WorkerInterop, NodeReadsAndRetriesCppFailures) {
+  RESQUE_REQUIRE_NODE();
   RedisServer server;
   Connection c(server.options());
   auto attempts = std::make_shared<Recorder>();

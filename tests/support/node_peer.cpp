@@ -17,7 +17,7 @@ bool is_file(const std::string& path) {
 
 std::vector<std::string> node_argv(const std::string& script,
                                    const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"node", node_dir() + "/" + script};
+  std::vector<std::string> argv = {"node", node_script(script)};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
@@ -54,23 +54,22 @@ bool node_available() {
   return node_modules_installed() && node_binary_found();
 }
 
+std::string node_missing() {
+  if (!node_modules_installed())
+    return "node-resque is not installed in " + node_dir() +
+           ": run `scripts/setup.sh --with-node` (npm ci there)";
+  if (!node_binary_found())
+    return "node-resque is installed in " + node_dir() +
+           " but there is no `node` on PATH: run `scripts/setup.sh` (Debian's nodejs)";
+  return "";
+}
+
+std::string node_script(const std::string& name) {
+  return node_dir() + "/" + name;
+}
+
 Json NodeResult::json() const {
-  std::size_t end = output.size();
-  while (end > 0) {
-    std::size_t begin = output.rfind('\n', end - 1);
-    begin = begin == std::string::npos ? 0 : begin + 1;
-    const std::string line = output.substr(begin, end - begin);
-    if (!line.empty() && line[0] == '{') {
-      try {
-        return decode_json(line);
-      } catch (const std::exception&) {
-        // not JSON after all (a log line); keep looking
-      }
-    }
-    if (begin == 0) break;
-    end = begin - 1;
-  }
-  return Json(nullptr);
+  return last_json_line(output);
 }
 
 NodeResult run_node(const std::string& script, const std::vector<std::string>& args, int port,

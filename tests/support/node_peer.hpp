@@ -2,7 +2,9 @@
 // Runs the node-resque driver scripts of tests/interop/node (enqueue.js, enqueue_at.js,
 // work_once.js, scheduler_once.js, queue_ops.js; see the comment at the top of each) against
 // a test's redis-server. The pinned node-resque is installed there by `npm ci`
-// (scripts/setup.sh --with-node); interop tests skip, saying so, only when it is not.
+// (scripts/setup.sh --with-node). Every node interop test starts with RESQUE_REQUIRE_NODE():
+// without node-resque it is skipped, saying how to install it, except in CI (CI=true), where it
+// fails: interop tests must not pass by skipping there.
 
 #include <gtest/gtest.h>
 
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "peer.hpp"
 #include "process.hpp"
 #include "resque/connection.hpp"
 #include "resque/json.hpp"
@@ -26,6 +29,10 @@ bool node_modules_installed();
 bool node_binary_found();
 /// Both of the above.
 bool node_available();
+/// "" when node_available(), else what is missing and how to get it, in one line.
+std::string node_missing();
+/// <node_dir>/<name>.
+std::string node_script(const std::string& name);
 
 /// What a driver script did.
 struct NodeResult {
@@ -51,14 +58,7 @@ std::vector<Json> performed_jobs(Connection& redis);
 
 }  // namespace resque::test
 
-/// In an interop test body: skips the test when node-resque is not installed (naming the fix),
-/// fails it when node itself is missing.
-#define RESQUE_REQUIRE_NODE()                                                          \
-  do {                                                                                 \
-    if (!::resque::test::node_modules_installed())                                     \
-      GTEST_SKIP() << "node-resque is not installed in " << ::resque::test::node_dir() \
-                   << " (run scripts/setup.sh --with-node, or npm ci there)";          \
-    ASSERT_TRUE(::resque::test::node_binary_found())                                   \
-        << "node-resque is installed in " << ::resque::test::node_dir()                \
-        << " but there is no `node` on PATH";                                          \
-  } while (0)
+/// In a node interop test body: skips the test when node or node-resque is missing, saying
+/// how to install it; fails it instead in CI (CI=true).
+#define RESQUE_REQUIRE_NODE() \
+  RESQUE_REQUIRE_PEER(::resque::test::node_missing(), ::resque::test::in_ci())

@@ -1,12 +1,11 @@
 #pragma once
 // Helpers for the plugin tests: moving delayed jobs into their queues (what a Scheduler does;
 // the Scheduler itself is not needed by these tests), counting concurrent performs in Redis,
-// and locating the node-resque driver scripts.
-
-#include <sys/stat.h>
+// (node_peer.hpp locates the node-resque driver scripts).
 
 #include <string>
 
+#include "node_peer.hpp"  // node_script, RESQUE_REQUIRE_NODE
 #include "resque/connection.hpp"
 #include "resque/keys.hpp"
 
@@ -46,15 +45,6 @@ local n = redis.call('INCR', KEYS[1])
 if n > tonumber(redis.call('GET', KEYS[2]) or '0') then redis.call('SET', KEYS[2], n) end
 return n)");
   return c.eval(script, {running, max}, {}).integer();
-}
-
-inline bool node_available() {
-  struct stat st {};
-  return ::stat(RESQUE_TEST_NODE_DIR "/node_modules/node-resque/package.json", &st) == 0;
-}
-
-inline std::string node_script(const std::string& name) {
-  return std::string(RESQUE_TEST_NODE_DIR) + "/" + name;
 }
 
 }  // namespace resque::test
