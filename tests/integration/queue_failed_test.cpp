@@ -5,11 +5,11 @@
 #include <regex>
 #include <thread>
 
+#include "protocol/queue_scripts.hpp"
 #include "queue_test_util.hpp"
 #include "redis_server.hpp"
 #include "resque/error.hpp"
 #include "resque/queue.hpp"
-#include "scripts.hpp"
 
 using namespace resque;
 using resque::test::dump;
@@ -267,17 +267,16 @@ TEST(QueueFailed, RetryScriptFollowsAnEntryThatMovedAndSkipsOneThatChanged) {
   RedisServer server;
   Connection c(server.options());
   c.command({"RPUSH", "resque:failed", "entry"});
-  const std::vector<std::string_view> keys = {"resque:failed", "resque:queues", "resque:queue:q"};
+  const Keys keys("resque");
+  using protocol::RetryResult;
   // Read at index 1, but an entry before it was removed since: found at 0 by its bytes.
-  auto r = c.eval(scripts::retry_failed(), keys,
-                  {"1", "entry", "entry+retried", "q", "payload", "resque:resque-cpp:enqueued"});
-  EXPECT_EQ(r.integer(), 1);
+  EXPECT_EQ(protocol::retry_failed(c, keys, {1, "entry", "entry+retried", "q", "payload"}),
+            RetryResult::Done);
   EXPECT_EQ(list(c, "resque:failed"), std::vector<std::string>{"entry+retried"});
   EXPECT_EQ(list(c, "resque:queue:q"), std::vector<std::string>{"payload"});
   // Changed since it was read: nothing is written.
-  r = c.eval(scripts::retry_failed(), keys,
-             {"0", "entry", "entry+again", "q", "payload", "resque:resque-cpp:enqueued"});
-  EXPECT_EQ(r.integer(), 0);
+  EXPECT_EQ(protocol::retry_failed(c, keys, {0, "entry", "entry+again", "q", "payload"}),
+            RetryResult::Changed);
   EXPECT_EQ(list(c, "resque:failed"), std::vector<std::string>{"entry+retried"});
   EXPECT_EQ(list(c, "resque:queue:q").size(), 1u);
 }
