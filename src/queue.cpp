@@ -46,9 +46,9 @@ bool Queue::enqueue(const std::string& queue, const std::string& klass, Json arg
     protocol::enqueue(*conn, keys_, {{queue, {payload}}});
   } catch (const ReplyError&) {
     // The script was refused (a wrong-typed key: it checks them all before its first write),
-    // so nothing was written: whatever the hooks took (a QueueLock)
-    // must not outlive it. After a ConnectionError the job may have been written, so the hooks'
-    // locks are left to their TTL instead.
+    // so nothing was written: whatever the hooks took (a QueueLock) must not outlive it. After
+    // a ConnectionError the job may have been written, so the hooks' locks are left to their
+    // TTL instead.
     detail::run_enqueue_aborted(def, ctx);
     throw;
   }
