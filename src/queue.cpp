@@ -6,10 +6,10 @@
 #include <cmath>
 
 #include "hooks.hpp"
+#include "protocol/queue_scripts.hpp"
 #include "queue_internal.hpp"
 #include "resque/error.hpp"
 #include "resque/registry.hpp"
-#include "scripts.hpp"
 
 namespace resque {
 
@@ -43,12 +43,12 @@ bool Queue::enqueue(const std::string& queue, const std::string& klass, Json arg
   HookContext ctx{job, *conn, keys_, *this, {}, nullptr, {}, false};
   if (!detail::run_before_enqueue(def, ctx)) return false;
   try {
-    conn->eval(scripts::enqueue(), {keys_.queues()},
-               {keys_.prefix(), keys_.enqueue_channel(), queue, "1", payload});
+    protocol::enqueue(*conn, keys_, {{queue, {payload}}});
   } catch (const ReplyError&) {
-    // The script was refused, so nothing was written: whatever the hooks took (a QueueLock)
-    // must not outlive it. After a ConnectionError the job may have been written, so the hooks'
-    // locks are left to their TTL instead.
+    // The script was refused (a wrong-typed key: it checks them all before its first write),
+    // so nothing was written: whatever the hooks took (a QueueLock) must not outlive it. After
+    // a ConnectionError the job may have been written, so the hooks' locks are left to their
+    // TTL instead.
     detail::run_enqueue_aborted(def, ctx);
     throw;
   }
@@ -90,19 +90,20 @@ std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
     for (auto& a : accepted) detail::run_enqueue_aborted(a.def, *a.ctx);
     throw;
   }
-  std::vector<detail::ScriptCall> calls;
+  std::vector<std::vector<protocol::EnqueueGroup>> calls;
   for (std::size_t begin = 0; begin < accepted.size(); begin += kBatchChunk) {
     const std::size_t end = std::min(accepted.size(), begin + kBatchChunk);
-    detail::ScriptCall call{{keys_.queues()}, {keys_.prefix(), keys_.enqueue_channel()}};
+    std::vector<protocol::EnqueueGroup> call;
     // Consecutive jobs of one queue form one group (order within a queue is kept).
     for (std::size_t i = begin; i < end;) {
       const std::string& q = checked[accepted[i].index].queue;
       std::size_t j = i;
       while (j < end && checked[accepted[j].index].queue == q) ++j;
-      call.args.push_back(q);
-      call.args.push_back(std::to_string(j - i));
+      protocol::EnqueueGroup group{q, {}};
+      group.payloads.reserve(j - i);
       for (std::size_t k = i; k < j; ++k)
-        call.args.push_back(std::move(encoded[accepted[k].index]));
+        group.payloads.push_back(std::move(encoded[accepted[k].index]));
+      call.push_back(std::move(group));
       i = j;
     }
     calls.push_back(std::move(call));
@@ -110,19 +111,19 @@ std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
   if (calls.empty()) return 0;
   // A ConnectionError here may come after some chunks were written, so the hooks' locks are
   // left to their TTL rather than released under jobs that may be queued.
-  auto replies = detail::eval_pipelined(*conn, scripts::enqueue(), calls);
-  for (std::size_t chunk = 0; chunk < replies.size(); ++chunk) {
-    if (!replies[chunk].is_error()) continue;
+  const auto outcomes = protocol::enqueue_batch(*conn, keys_, std::move(calls));
+  for (std::size_t chunk = 0; chunk < outcomes.size(); ++chunk) {
+    if (outcomes[chunk].ok()) continue;
     // A chunk that failed wrote nothing (a script runs entirely or not at all).
     const std::size_t begin = chunk * kBatchChunk;
     const std::size_t end = std::min(accepted.size(), begin + kBatchChunk);
     for (std::size_t i = begin; i < end; ++i)
       detail::run_enqueue_aborted(accepted[i].def, *accepted[i].ctx);
   }
-  for (auto& r : replies)
-    if (r.is_error())
+  for (const auto& o : outcomes)
+    if (!o.ok())
       throw ReplyError(
-          fmt::format("enqueue_batch on {}: {}", pool_->options().describe(), r.str()));
+          fmt::format("enqueue_batch on {}: {}", pool_->options().describe(), *o.error));
   for (auto& a : accepted) detail::run_after_enqueue(a.def, *a.ctx);
   return accepted.size();
 }
@@ -136,13 +137,9 @@ bool Queue::enqueue_at(std::chrono::system_clock::time_point when, const std::st
       std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
   // floor, not round: Ruby truncates too, and a job must never be promoted early.
   const std::int64_t ts = static_cast<std::int64_t>(std::floor(static_cast<double>(ms) / 1000.0));
-  const std::string tss = std::to_string(ts);
   auto conn = pool_->acquire();
-  auto r = conn->eval(scripts::enqueue_at(),
-                      {keys_.delayed(ts), keys_.delayed_schedule(), keys_.timestamps(payload),
-                       keys_.timestamps(ruby_item)},
-                      {payload, tss, "delayed:" + tss});
-  if (r.integer() == 0) {
+  if (protocol::enqueue_at(*conn, keys_, {ts, payload, ruby_item}) ==
+      protocol::EnqueueAtResult::Duplicate) {
     if (suppress_duplicate) return false;
     throw JobError(fmt::format("Job already enqueued at this time with same arguments: {} at {}",
                                payload, ts));

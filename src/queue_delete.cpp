@@ -2,12 +2,11 @@
 #include <fmt/format.h>
 
 #include <map>
-#include <set>
 
+#include "protocol/queue_scripts.hpp"
 #include "queue_internal.hpp"
 #include "resque/error.hpp"
 #include "resque/queue.hpp"
-#include "scripts.hpp"
 
 namespace resque {
 
@@ -35,18 +34,13 @@ long long remove_matching(Connection& conn, const std::string& list, long long c
     if (seen[raw]++ == 0) order.push_back(raw);
   }
   if (order.empty()) return 0;
-  std::vector<std::string_view> args;
-  args.reserve(1 + order.size() * 2);
-  const std::string limit = std::to_string(count > 0 ? count : 0);
-  std::vector<std::string> counts;
-  counts.reserve(order.size());
-  for (const auto& raw : order) counts.push_back(std::to_string(seen[raw]));
-  args.push_back(limit);
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    args.push_back(order[i]);
-    args.push_back(counts[i]);
+  protocol::DelMatchingArgs args{list, count > 0 ? count : 0, {}};
+  args.entries.reserve(order.size());
+  for (auto& raw : order) {
+    const long long times = seen[raw];
+    args.entries.emplace_back(std::move(raw), times);
   }
-  return conn.eval(scripts::del_matching(), {list}, args).integer();
+  return protocol::del_matching(conn, args);
 }
 
 }  // namespace
@@ -74,28 +68,15 @@ long long Queue::del_by_class(const std::string& queue, const std::string& klass
 void Queue::del_queue(const std::string& queue) {
   detail::require_name(queue, "queue name");
   auto conn = pool_->acquire();
-  conn->eval(scripts::del_queue(), {keys_.queue(queue), keys_.queues()}, {queue});
+  protocol::del_queue(*conn, keys_, queue);
 }
 
 std::vector<std::int64_t> Queue::del_delayed(const std::string& queue, const std::string& klass,
                                              const Json& args) {
   const Job job = detail::make_job(queue, klass, args);
-  const std::string node_item = encode_payload(job);
-  const std::string ruby_item = encode_ruby_delayed(job);
+  const protocol::DelDelayedArgs items{encode_payload(job), encode_ruby_delayed(job)};
   auto conn = pool_->acquire();
-  auto r = conn->eval(
-      scripts::del_delayed(),
-      {keys_.delayed_schedule(), keys_.timestamps(node_item), keys_.timestamps(ruby_item)},
-      {keys_.prefix(), node_item, ruby_item});
-  std::set<std::int64_t> out;
-  for (const auto& s : r.strings()) {
-    try {
-      out.insert(std::stoll(s));
-    } catch (const std::exception&) {
-      // a member "delayed:<not a number>" written by someone else; nothing to report
-    }
-  }
-  return {out.begin(), out.end()};
+  return protocol::del_delayed(*conn, keys_, items);
 }
 
 bool Queue::del_lock(const std::string& key) {

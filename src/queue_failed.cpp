@@ -3,18 +3,15 @@
 
 #include <cctype>
 
+#include "protocol/queue_scripts.hpp"
 #include "queue_internal.hpp"
 #include "resque/error.hpp"
 #include "resque/queue.hpp"
-#include "scripts.hpp"
 #include "timefmt.hpp"
 
 namespace resque {
 
 namespace {
-
-// A string no real failure entry holds (entries are JSON objects), used by remove_failed.
-constexpr std::string_view kRemovedSentinel = "\x01resque-cpp:failed-entry-being-removed\x01";
 
 // Attempts at a compare-and-set before giving up (only reached when the entry keeps changing).
 constexpr int kCasAttempts = 5;
@@ -118,9 +115,7 @@ std::vector<FailedJob> Queue::failed(long long start, long long stop) {
 
 bool Queue::remove_failed(long long index) {
   auto conn = pool_->acquire();
-  return conn->eval(scripts::remove_failed(), {keys_.failed()},
-                    {std::to_string(index), kRemovedSentinel})
-             .integer() == 1;
+  return protocol::remove_failed_at(*conn, keys_, index);
 }
 
 bool Queue::remove_failed(const FailedJob& failed) {
@@ -143,11 +138,8 @@ void Queue::retry_failed(long long index) {
                       index, raw->substr(0, 200)));
     const std::string updated =
         with_retried_at(*raw, entry, detail::ruby_failed_at(std::chrono::system_clock::now()));
-    auto r = conn->eval(scripts::retry_failed(),
-                        {keys_.failed(), keys_.queues(), keys_.queue(job->queue)},
-                        {std::to_string(index), *raw, updated, job->queue, encode_payload(*job),
-                         keys_.enqueue_channel()});
-    if (r.integer() == 1) return;
+    const protocol::RetryFailedArgs args{index, *raw, updated, job->queue, encode_payload(*job)};
+    if (protocol::retry_failed(*conn, keys_, args) == protocol::RetryResult::Done) return;
     // The entry changed between our read and the script (another client retried or removed
     // it): read it again.
   }
@@ -163,25 +155,23 @@ void Queue::retry_and_remove_failed(const FailedJob& failed) {
         fmt::format("retry_and_remove_failed: the failed entry names no job class and queue: {}",
                     failed.raw.substr(0, 200)));
   auto conn = pool_->acquire();
-  auto r = conn->eval(scripts::retry_and_remove_failed(),
-                      {keys_.failed(), keys_.queues(), keys_.queue(job->queue)},
-                      {failed.raw, job->queue, encode_payload(*job), keys_.enqueue_channel()});
-  if (r.integer() == 0) throw JobError("This job is not in failed queue");
+  const protocol::RetryAndRemoveArgs args{failed.raw, job->queue, encode_payload(*job)};
+  if (protocol::retry_and_remove_failed(*conn, keys_, args) == protocol::RetryResult::Changed)
+    throw JobError("This job is not in failed queue");
 }
 
 long long Queue::retry_all_failed() {
   auto conn = pool_->acquire();
   const auto raws = conn->command({"LRANGE", keys_.failed(), "0", "-1"}).strings();
   const std::string when = detail::ruby_failed_at(std::chrono::system_clock::now());
-  std::vector<detail::ScriptCall> calls;
+  std::vector<protocol::RetryFailedArgs> calls;
   calls.reserve(raws.size());
   for (std::size_t i = 0; i < raws.size(); ++i) {
     const Json entry = decode_entry(raws[i]);
     const auto job = job_of(entry);
     if (!job) continue;  // unreadable entries stay as they are
-    calls.push_back({{keys_.failed(), keys_.queues(), keys_.queue(job->queue)},
-                     {std::to_string(i), raws[i], with_retried_at(raws[i], entry, when), job->queue,
-                      encode_payload(*job), keys_.enqueue_channel()}});
+    calls.push_back({static_cast<long long>(i), raws[i], with_retried_at(raws[i], entry, when),
+                     job->queue, encode_payload(*job)});
   }
   // One script call per entry, all in one round trip; each is atomic on its own, and an entry
   // removed meanwhile by someone else is skipped (the script finds it gone).
@@ -189,14 +179,16 @@ long long Queue::retry_all_failed() {
   constexpr std::size_t kChunk = 1000;
   long long done = 0;
   for (std::size_t b = 0; b < calls.size(); b += kChunk) {
-    const std::vector<detail::ScriptCall> chunk(
+    const std::vector<protocol::RetryFailedArgs> chunk(
         calls.begin() + static_cast<std::ptrdiff_t>(b),
         calls.begin() + static_cast<std::ptrdiff_t>(std::min(calls.size(), b + kChunk)));
-    for (auto& r : detail::eval_pipelined(*conn, scripts::retry_failed(), chunk)) {
-      if (r.is_error())
+    for (const auto& o : protocol::retry_failed_batch(*conn, keys_, chunk)) {
+      // A refused call (a wrong-typed key) wrote nothing; the calls before it in the chunk
+      // were done, those after it were sent too and each did its own part.
+      if (!o.ok())
         throw ReplyError(
-            fmt::format("retry_all_failed on {}: {}", pool_->options().describe(), r.str()));
-      done += r.integer();
+            fmt::format("retry_all_failed on {}: {}", pool_->options().describe(), *o.error));
+      if (o.value == protocol::RetryResult::Done) ++done;
     }
   }
   return done;

@@ -67,40 +67,4 @@ WorkerInfo parse_worker_id(const std::string& id) {
   return protocol::parse_worker_id(id);
 }
 
-std::vector<Reply> eval_pipelined(Connection& conn, const Script& script,
-                                  const std::vector<ScriptCall>& calls) {
-  std::vector<std::vector<std::string>> commands;
-  commands.reserve(calls.size());
-  for (const auto& c : calls) {
-    std::vector<std::string> cmd;
-    cmd.reserve(3 + c.keys.size() + c.args.size());
-    cmd.push_back("EVALSHA");
-    cmd.push_back(script.sha1());
-    cmd.push_back(std::to_string(c.keys.size()));
-    cmd.insert(cmd.end(), c.keys.begin(), c.keys.end());
-    cmd.insert(cmd.end(), c.args.begin(), c.args.end());
-    commands.push_back(std::move(cmd));
-  }
-  if (commands.empty()) return {};
-  auto replies = conn.pipeline(commands);
-  // A SCRIPT FLUSH may land between two calls of the pipeline, so only the calls that were
-  // refused with NOSCRIPT (and therefore did nothing) are sent again.
-  std::vector<std::size_t> again;
-  for (std::size_t i = 0; i < replies.size(); ++i)
-    if (replies[i].is_error() && replies[i].str().substr(0, 8) == "NOSCRIPT") again.push_back(i);
-  if (!again.empty()) {
-    std::vector<std::vector<std::string>> resend;
-    resend.reserve(again.size());
-    for (std::size_t i : again) {
-      auto cmd = std::move(commands[i]);
-      cmd[0] = "EVAL";
-      cmd[1] = script.source();
-      resend.push_back(std::move(cmd));
-    }
-    auto second = conn.pipeline(resend);
-    for (std::size_t j = 0; j < again.size(); ++j) replies[again[j]] = std::move(second[j]);
-  }
-  return replies;
-}
-
 }  // namespace resque::detail

@@ -30,15 +30,4 @@ std::vector<Job> decode_jobs(const std::vector<std::string>& raws, const std::st
 /// Splits a workers-set member: Ruby "host:pid:q1,q2", node "host:pid+N:q1,q2" or "name:q".
 WorkerInfo parse_worker_id(const std::string& id);
 
-/// One script call's keys and arguments.
-struct ScriptCall {
-  std::vector<std::string> keys;
-  std::vector<std::string> args;
-};
-
-/// Runs `script` once per call, all in one round trip (EVALSHA; only the calls answered
-/// NOSCRIPT are re-sent with EVAL, so none runs twice). Error replies are returned, not thrown.
-std::vector<Reply> eval_pipelined(Connection& conn, const Script& script,
-                                  const std::vector<ScriptCall>& calls);
-
 }  // namespace resque::detail

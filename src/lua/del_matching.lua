@@ -9,6 +9,11 @@
 -- matching depends on the bytes alone, so any entry with a candidate's bytes matches, whether
 -- it was there at the read or pushed since; an entry popped meanwhile is simply not counted.
 -- With a limit, at most that many are removed, first ones first (LREM from the head).
+-- Distrusts: the list's type, checked before the first LREM (which would otherwise be the
+-- check itself; said once here so no later change of the loop can make it a midway error).
+--- @include "key_types"
+local err = wrong_type('del_matching', {{KEYS[1], 'list'}})
+if err then return err end
 local limit = tonumber(ARGV[1])
 local removed = 0
 for i = 2, #ARGV, 2 do

@@ -5,6 +5,12 @@
 -- Returns 0 for a duplicate (same job already delayed at S in either encoding), 1 when written.
 -- Atomic: the list entry, the timestamps member and the schedule entry appear together or not
 -- at all, so the scheduler never finds a half-written delayed job.
+-- Distrusts: the types of the four keys. All are checked before the first write (SISMEMBER
+-- would catch the sets, but a wrong-typed schedule would fail only after the RPUSH).
+--- @include "key_types"
+local err = wrong_type('enqueue_at', {{KEYS[1], 'list'}, {KEYS[2], 'zset'}, {KEYS[3], 'set'},
+                                      {KEYS[4], 'set'}})
+if err then return err end
 if redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 1 or redis.call('SISMEMBER', KEYS[4], ARGV[3]) == 1 then
   return 0
 end

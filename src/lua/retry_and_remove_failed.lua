@@ -4,6 +4,12 @@
 -- Returns 1, or 0 when the entry is no longer in the list (nothing enqueued).
 -- Atomic: node does LREM then a separate enqueue, so a crash in between loses the job; here
 -- the entry leaves the failed list only together with the job entering its queue.
+-- Distrusts: the types of the three keys, checked before the first write: a wrong-typed
+-- `queues` or queue list would otherwise fail after the LREM, and the job would be lost.
+--- @include "key_types"
+local err = wrong_type('retry_and_remove_failed',
+                       {{KEYS[1], 'list'}, {KEYS[2], 'set'}, {KEYS[3], 'list'}})
+if err then return err end
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then
   return 0
 end

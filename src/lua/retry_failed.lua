@@ -9,6 +9,12 @@
 -- Returns 1 when done, 0 when the entry is gone or changed (nothing written).
 -- Atomic: the entry update and the enqueue happen together or not at all, so a crash can
 -- neither requeue a job without marking its entry nor mark it without requeueing.
+-- Distrusts: the types of the three keys, checked before the first write: a wrong-typed
+-- `queues` or queue list would otherwise fail after the LSET, leaving the entry marked
+-- retried with its job never enqueued.
+--- @include "key_types"
+local err = wrong_type('retry_failed', {{KEYS[1], 'list'}, {KEYS[2], 'set'}, {KEYS[3], 'list'}})
+if err then return err end
 local idx = tonumber(ARGV[1])
 if redis.call('LINDEX', KEYS[1], idx) ~= ARGV[2] then
   local pos = redis.pcall('LPOS', KEYS[1], ARGV[2])

@@ -10,6 +10,7 @@
 #include "resque/queue.hpp"
 
 using namespace resque;
+using resque::test::error_of;
 using resque::test::load_fixture;
 using resque::test::RedisServer;
 using resque::test::restore;
@@ -181,6 +182,50 @@ TEST(QueueDelete, DelDelayedRemovesBothEncodingsAndEmptiedTimestamps) {
   EXPECT_EQ(q.scheduled_at("exports", "ExportJob", Json::array({1})),
             std::vector<std::int64_t>{1900000200});
   EXPECT_TRUE(q.del_delayed("exports", "ExportJob", kArgs).empty());
+}
+
+TEST(QueueDelete, DelQueueWithAWrongTypedQueuesSetKeepsTheList) {
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"RPUSH", "resque:queue:a", "job"});
+  c.command({"SET", "resque:queues", "garbage"});
+  Queue q(server.options());
+  EXPECT_NE(error_of([&] { q.del_queue("a"); }).find("resque:queues is a string"),
+            std::string::npos);
+  EXPECT_EQ(list(c, "resque:queue:a"), std::vector<std::string>{"job"});
+}
+
+TEST(QueueDelete, DelDelayedWithAWrongTypedListRemovesNothing) {
+  RedisServer server;
+  Connection c(server.options());
+  Queue q(server.options());
+  q.enqueue_at(at_s(1900000100), "exports", "ExportJob", kArgs);
+  q.enqueue_at(at_s(1900000200), "exports", "ExportJob", kArgs);
+  // Someone overwrote one of the two lists the timestamps set names.
+  c.command({"DEL", "resque:delayed:1900000200"});
+  c.command({"SET", "resque:delayed:1900000200", "garbage"});
+  const auto before = resque::test::dump(c);
+  EXPECT_NE(error_of([&] {
+              q.del_delayed("exports", "ExportJob", kArgs);
+            }).find("resque:delayed:1900000200 is a string"),
+            std::string::npos);
+  EXPECT_EQ(resque::test::dump(c), before);  // the other list and every member are intact
+  EXPECT_EQ(q.scheduled_at("exports", "ExportJob", kArgs),
+            (std::vector<std::int64_t>{1900000100, 1900000200}));
+  // A wrong-typed schedule is refused the same way.
+  c.command({"DEL", "resque:delayed:1900000200"});
+  c.command({"SET", "resque:delayed_queue_schedule", "garbage"});
+  EXPECT_THROW(q.del_delayed("exports", "ExportJob", kArgs), ReplyError);
+  EXPECT_EQ(list(c, "resque:delayed:1900000100").size(), 1u);
+}
+
+TEST(QueueDelete, DelOnAWrongTypedQueueFailsCleanly) {
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"SET", "resque:queue:a", "garbage"});
+  Queue q(server.options());
+  EXPECT_THROW(q.del("a", "ExportJob", kArgs), ReplyError);
+  EXPECT_EQ(c.command({"GET", "resque:queue:a"}).string(), "garbage");
 }
 
 TEST(QueueDelete, DelLockDeletesOnlyLockKeys) {

@@ -173,6 +173,51 @@ TEST(QueueEnqueue, RedisDownIsAConnectionErrorAndNothingIsHalfWritten) {
   EXPECT_EQ(q.length("exports"), 2);
 }
 
+// The enqueue scripts check every key they write before their first write, so a key of the
+// wrong type (anyone can SET anything) refuses the call with nothing half-written.
+TEST(QueueEnqueue, WrongTypedQueueKeyFailsCleanlyAndWritesNothing) {
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"SET", "resque:queue:broken", "not a list"});
+  const auto before = dump(c);
+  Queue q(server.options());
+  EXPECT_NE(error_of([&] { q.enqueue("broken", "Job"); }).find("resque:queue:broken is a string"),
+            std::string::npos);
+  EXPECT_EQ(dump(c), before);  // in particular, "broken" was not added to queues
+  // A batch is one call per chunk: the good queue before the broken one is not written either.
+  EXPECT_THROW(q.enqueue_batch({Job{"Job", "good", Json::array({1}), Json::object()},
+                                Job{"Job", "broken", Json::array({2}), Json::object()}}),
+               ReplyError);
+  EXPECT_EQ(dump(c), before);
+  // A wrong-typed queues set: the job's list is not created.
+  c.command({"DEL", "resque:queue:broken"});
+  c.command({"SET", "resque:queues", "garbage"});
+  EXPECT_THROW(q.enqueue("good", "Job"), ReplyError);
+  EXPECT_EQ(c.command({"EXISTS", "resque:queue:good"}).integer(), 0);
+  c.command({"DEL", "resque:queues"});
+  EXPECT_TRUE(q.enqueue("good", "Job"));  // and all is well once the key is fixed
+  EXPECT_EQ(q.length("good"), 1);
+}
+
+TEST(QueueEnqueue, EnqueueAtWithAWrongTypedScheduleWritesNothing) {
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"SET", "resque:delayed_queue_schedule", "garbage"});
+  const auto before = dump(c);
+  Queue q(server.options());
+  EXPECT_NE(error_of([&] {
+              q.enqueue_at(at_ms(1900000000000), "exports", "ExportJob", kArgs);
+            }).find("resque:delayed_queue_schedule is a string"),
+            std::string::npos);
+  EXPECT_EQ(dump(c), before);  // no delayed:<S> entry and no timestamps member
+  // Same for a wrong-typed delayed list.
+  c.command({"DEL", "resque:delayed_queue_schedule"});
+  c.command({"HSET", "resque:delayed:1900000000", "f", "v"});
+  const auto before_list = dump(c);
+  EXPECT_THROW(q.enqueue_at(at_ms(1900000000000), "exports", "ExportJob", kArgs), ReplyError);
+  EXPECT_EQ(dump(c), before_list);
+}
+
 TEST(QueueEnqueue, SharedBetweenEightThreads) {
   RedisServer server;
   Queue q(server.options());

@@ -5,11 +5,11 @@
 #include <regex>
 #include <thread>
 
+#include "protocol/queue_scripts.hpp"
 #include "queue_test_util.hpp"
 #include "redis_server.hpp"
 #include "resque/error.hpp"
 #include "resque/queue.hpp"
-#include "scripts.hpp"
 
 using namespace resque;
 using resque::test::dump;
@@ -267,19 +267,60 @@ TEST(QueueFailed, RetryScriptFollowsAnEntryThatMovedAndSkipsOneThatChanged) {
   RedisServer server;
   Connection c(server.options());
   c.command({"RPUSH", "resque:failed", "entry"});
-  const std::vector<std::string_view> keys = {"resque:failed", "resque:queues", "resque:queue:q"};
+  const Keys keys("resque");
+  using protocol::RetryResult;
   // Read at index 1, but an entry before it was removed since: found at 0 by its bytes.
-  auto r = c.eval(scripts::retry_failed(), keys,
-                  {"1", "entry", "entry+retried", "q", "payload", "resque:resque-cpp:enqueued"});
-  EXPECT_EQ(r.integer(), 1);
+  EXPECT_EQ(protocol::retry_failed(c, keys, {1, "entry", "entry+retried", "q", "payload"}),
+            RetryResult::Done);
   EXPECT_EQ(list(c, "resque:failed"), std::vector<std::string>{"entry+retried"});
   EXPECT_EQ(list(c, "resque:queue:q"), std::vector<std::string>{"payload"});
   // Changed since it was read: nothing is written.
-  r = c.eval(scripts::retry_failed(), keys,
-             {"0", "entry", "entry+again", "q", "payload", "resque:resque-cpp:enqueued"});
-  EXPECT_EQ(r.integer(), 0);
+  EXPECT_EQ(protocol::retry_failed(c, keys, {0, "entry", "entry+again", "q", "payload"}),
+            RetryResult::Changed);
   EXPECT_EQ(list(c, "resque:failed"), std::vector<std::string>{"entry+retried"});
   EXPECT_EQ(list(c, "resque:queue:q").size(), 1u);
+}
+
+// The failed-list scripts check the keys they write before their first write: a wrong-typed
+// target queue (or queues set) must leave the failed entry exactly as it was, never marked
+// retried (retry_failed) or removed (retry_and_remove_failed) with its job not enqueued.
+TEST(QueueFailed, RetryIntoAWrongTypedQueueLeavesTheEntryInPlace) {
+  RedisServer server;
+  Connection c(server.options());
+  const std::string ruby = fixture_failed_entry("ruby/04-failed-job.json");
+  c.command({"RPUSH", "resque:failed", ruby});
+  c.command({"SET", "resque:queue:exports", "garbage"});
+  const auto before = dump(c);
+  Queue q(server.options());
+  EXPECT_NE(error_of([&] { q.retry_failed(0); }).find("resque:queue:exports is a string"),
+            std::string::npos);
+  EXPECT_EQ(dump(c), before);
+  EXPECT_THROW(q.retry_and_remove_failed(q.failed(0, 0).at(0)), ReplyError);
+  EXPECT_EQ(dump(c), before);
+  EXPECT_THROW(q.retry_all_failed(), ReplyError);
+  EXPECT_EQ(dump(c), before);
+  // The queues set wrong-typed instead: the same.
+  c.command({"DEL", "resque:queue:exports"});
+  c.command({"SET", "resque:queues", "garbage"});
+  const auto before_set = dump(c);
+  EXPECT_THROW(q.retry_failed(0), ReplyError);
+  EXPECT_THROW(q.retry_and_remove_failed(q.failed(0, 0).at(0)), ReplyError);
+  EXPECT_EQ(dump(c), before_set);
+  // Once fixed, the retry goes through.
+  c.command({"DEL", "resque:queues"});
+  q.retry_and_remove_failed(q.failed(0, 0).at(0));
+  EXPECT_EQ(q.failed_count(), 0);
+  EXPECT_EQ(q.length("exports"), 1);
+}
+
+TEST(QueueFailed, RemoveFailedOnAWrongTypedListFailsCleanly) {
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"SET", "resque:failed", "garbage"});
+  Queue q(server.options());
+  EXPECT_NE(error_of([&] { q.remove_failed(0); }).find("resque:failed is a string"),
+            std::string::npos);
+  EXPECT_EQ(c.command({"GET", "resque:failed"}).string(), "garbage");
 }
 
 TEST(QueueFailed, WorksAfterScriptFlush) {
