@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake ninja-build pkg-config redis-server libhiredis-dev
-      nlohmann-json3-dev libfmt-dev libgtest-dev libbenchmark-dev clang-format tzdata nodejs npm)
+      nlohmann-json3-dev libfmt-dev libgtest-dev libbenchmark-dev clang-format tzdata nodejs npm
+      libcli11-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
