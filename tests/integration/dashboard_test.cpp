@@ -1,0 +1,205 @@
+// The web dashboard over a real redis-server filled with resque-cpp's, Ruby's and node's
+// records: every page renders them, actions are POSTs that need the CSRF token, basic auth,
+// /metrics, no password anywhere, and `resque-cli web` serving until SIGTERM.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <csignal>
+#include <regex>
+
+#include "dashboard.hpp"
+#include "process.hpp"
+#include "redis_dump.hpp"
+#include "redis_server.hpp"
+#include "resque/queue.hpp"
+#include "resque/scheduler.hpp"
+
+using namespace resque;
+using resque::test::RedisServer;
+
+namespace {
+
+const char* kRubyFailure =
+    R"({"failed_at":"2026/11/28 06:46:46 UTC","payload":{"class":"HardJob","args":[1]},)"
+    R"("exception":"RuntimeError","error":"bad <input>","backtrace":["app/jobs/hard.rb:3:in `perform'"],)"
+    R"("worker":"rb:1:critical","queue":"critical"})";
+
+class DashboardTest : public ::testing::Test {
+ protected:
+  RedisServer server;
+  Queue q{server.options()};
+
+  void SetUp() override {
+    Connection c(server.options());
+    // node's failure record and mid-job worker (golden fixtures recorded from node-resque).
+    for (const char* fixture : {"node/03_failure.json", "node/04_worker_mid_job.json"}) {
+      const Json dump = resque::test::load_fixture(fixture);
+      for (const auto& [key, v] : dump.items()) {
+        const Json& value = v["value"];
+        if (v["type"] == "string") c.command({"SET", key, value.get<std::string>()});
+        if (v["type"] == "list" || v["type"] == "set")
+          for (std::size_t i = 0; i < value.size(); ++i)
+            c.command({v["type"] == "list" ? "RPUSH" : "SADD", key, value[i].get<std::string>()});
+      }
+    }
+    c.command({"RPUSH", "resque:failed", kRubyFailure});
+    q.enqueue("exports", "ExportJob", Json::parse(R"([1,"<script>x</script>"])"));
+    q.enqueue_at(std::chrono::system_clock::time_point(std::chrono::seconds(1900000000)), "exports",
+                 "Later", Json::array({2}));
+    Scheduler(server.options())
+        .set_schedule("nightly",
+                      Json::parse(R"({"class":"Report","cron":"0 3 * * *","queue":"reports"})"));
+    c.command({"SET", "resque:lock:ExportJob:exports:[1]", "1900000000", "EX", "100"});
+  }
+
+  static std::string csrf_of(const std::string& html) {
+    std::smatch m;
+    if (std::regex_search(html, m, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\""))) return m[1];
+    return "";
+  }
+};
+
+}  // namespace
+
+TEST_F(DashboardTest, PagesRenderEveryWritersRecords) {
+  DashboardOptions o;
+  o.port = 0;
+  Dashboard d(server.options(), o);
+  d.start();
+  httplib::Client http("127.0.0.1", d.port());
+  const std::vector<std::pair<std::string, std::vector<std::string>>> pages = {
+      {"/", {"Overview", "exports", "Pause all workers"}},
+      {"/queues", {"exports"}},
+      {"/queues/exports", {"ExportJob", "&lt;script&gt;x&lt;/script&gt;"}},
+      {"/working", {"vm:10049:exports", "ExportJob", "2026-11-28 06:42:59 UTC"}},
+      {"/workers", {"vm", "10049", "ExportJob"}},
+      {"/failed",
+       {"boom", "bad &lt;input&gt;", "RuntimeError", "2026-11-28 06:42:58 UTC",
+        "2026-11-28 06:46:46 UTC", "common.js:72:36", "Retry all"}},
+      {"/failed/1", {"HardJob", "app/jobs/hard.rb:3:in `perform&#39;"}},
+      {"/failed?class=HardJob", {"HardJob"}},
+      {"/delayed",
+       {"Later on exports", "2030-03-17 17:46:40 UTC", "nightly", "cron 0 3 * * *"}},
+      {"/locks", {"lock:ExportJob:exports:[1]"}},
+      {"/stats", {"failed_entries"}},
+  };
+  for (const auto& [path, needles] : pages) {
+    auto res = http.Get(path.c_str());
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 200) << path;
+    for (const auto& n : needles)
+      EXPECT_NE(res->body.find(n), std::string::npos) << path << ": " << n;
+    EXPECT_EQ(res->body.find("<script>"), std::string::npos) << path;  // everything escaped
+  }
+  auto filtered = http.Get("/failed?class=HardJob");
+  EXPECT_EQ(filtered->body.find("boom"), std::string::npos);
+  EXPECT_EQ(http.Get("/failed/7")->status, 404);
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("resque_queue_length{queue=\"exports\"} 1\n"), std::string::npos);
+  EXPECT_NE(metrics->body.find("resque_failed_entries 2\n"), std::string::npos);
+  EXPECT_NE(metrics->body.find("# TYPE resque_processed_total counter"), std::string::npos);
+}
+
+TEST_F(DashboardTest, ActionsArePostsWithTheCsrfToken) {
+  DashboardOptions o;
+  o.port = 0;
+  Dashboard d(server.options(), o);
+  d.start();
+  httplib::Client http("127.0.0.1", d.port());
+  const std::string token = csrf_of(http.Get("/failed")->body);
+  ASSERT_FALSE(token.empty());
+  // No token, a wrong one, or GET: nothing happens.
+  EXPECT_EQ(http.Post("/failed/1/retry", httplib::Params{{"back", "/failed"}})->status, 403);
+  EXPECT_EQ(http.Post("/failed/1/retry", httplib::Params{{"csrf", "0" + token.substr(1)}})->status,
+            403);
+  EXPECT_NE(http.Get("/failed/1/retry")->status, 200);
+  EXPECT_EQ(q.length("critical"), 0);
+  // Retry the Ruby entry: the job is queued, the entry stays.
+  auto retry = http.Post("/failed/1/retry", httplib::Params{{"csrf", token}, {"back", "/failed"}});
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->status, 303);
+  EXPECT_EQ(retry->get_header_value("Location").rfind("/failed?msg=", 0), 0u);
+  EXPECT_EQ(q.length("critical"), 1);
+  EXPECT_EQ(q.failed_count(), 2);
+  // Remove node's entry by its stored bytes (as the page's form sends them).
+  const auto node_entry = q.failed(0, 0)[0];
+  EXPECT_EQ(http.Post("/failed/0/remove", httplib::Params{{"csrf", token}, {"raw", node_entry.raw}})
+                ->status,
+            303);
+  EXPECT_EQ(q.failed_count(), 1);
+  EXPECT_EQ(http.Post("/failed/0/remove", httplib::Params{{"csrf", token}, {"raw", node_entry.raw}})
+                ->status,
+            404);
+  // An off-site "back" is not followed.
+  auto offsite = http.Post("/pause", httplib::Params{{"csrf", token}, {"back", "//evil.example/"}});
+  EXPECT_EQ(offsite->get_header_value("Location").rfind("/?msg=", 0), 0u);
+  EXPECT_TRUE(q.all_paused());
+  EXPECT_EQ(http.Post("/resume", httplib::Params{{"csrf", token}})->status, 303);
+  EXPECT_FALSE(q.all_paused());
+  EXPECT_EQ(http.Post("/delayed/1900000000/run-now", httplib::Params{{"csrf", token}})->status,
+            303);
+  EXPECT_EQ(q.length("exports"), 2);
+  EXPECT_EQ(
+      http.Post("/schedules/fire", httplib::Params{{"csrf", token}, {"name", "nightly"}})->status,
+      303);
+  EXPECT_EQ(q.length("reports"), 1);
+  EXPECT_EQ(http.Post("/locks/delete",
+                      httplib::Params{{"csrf", token}, {"key", "lock:ExportJob:exports:[1]"}})
+                ->status,
+            303);
+  EXPECT_TRUE(q.locks().empty());
+  EXPECT_EQ(
+      http.Post("/queues/exports/clear", httplib::Params{{"csrf", token}, {"yes", "1"}})->status,
+      303);
+  EXPECT_EQ(q.length("exports"), 0);
+  EXPECT_EQ(http.Post("/failed/retry-all", httplib::Params{{"csrf", token}})->status, 303);
+  EXPECT_EQ(q.length("critical"), 2);
+  EXPECT_EQ(http.Post("/failed/clear", httplib::Params{{"csrf", token}})->status, 303);
+  EXPECT_EQ(q.failed_count(), 0);
+}
+
+TEST_F(DashboardTest, BasicAuthAndNoPasswordShown) {
+  resque::test::RedisServerOptions so;
+  so.password = "redis-secret-77";
+  RedisServer secured(so);
+  DashboardOptions o;
+  o.port = 0;
+  o.auth_user = "ops";
+  o.auth_password = "web-pw";
+  Dashboard d(secured.options(), o);
+  d.start();
+  httplib::Client http("127.0.0.1", d.port());
+  EXPECT_EQ(http.Get("/")->status, 401);
+  EXPECT_EQ(http.Get("/metrics")->status, 401);
+  http.set_basic_auth("ops", "wrong");
+  EXPECT_EQ(http.Get("/")->status, 401);
+  http.set_basic_auth("ops", "web-pw");
+  for (const char* path : {"/", "/failed", "/stats", "/workers", "/locks", "/delayed"}) {
+    auto res = http.Get(path);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << path;
+    EXPECT_EQ(res->body.find("redis-secret-77"), std::string::npos) << path;
+  }
+}
+
+TEST_F(DashboardTest, CliWebServesUntilSigterm) {
+  resque::test::Process web({RESQUE_CLI_PATH, "web", "--listen", "127.0.0.1:0"},
+                            {{"REDIS_URL", server.url()}});
+  ASSERT_TRUE(web.wait_for_output("/ (Ctrl-C")) << web.output();
+  std::smatch m;
+  const std::string out = web.output();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex("127\\.0\\.0\\.1:([0-9]+)/")));
+  httplib::Client http("127.0.0.1", std::stoi(m[1]));
+  auto res = http.Get("/queues/exports");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("ExportJob"), std::string::npos);
+  web.signal(SIGTERM);
+  EXPECT_EQ(web.wait(), 0);
+  // Asking for auth without the password in the environment is a usage error.
+  auto [rc, text] =
+      resque::test::run({RESQUE_CLI_PATH, "web", "--listen", "127.0.0.1:0", "--auth-user", "ops"},
+                        {{"REDIS_URL", server.url()}});
+  EXPECT_EQ(rc, 2) << text;
+}
