@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "node_peer.hpp"
 #include "process.hpp"
 #include "redis_dump.hpp"
 #include "redis_server.hpp"
@@ -489,4 +490,33 @@ TEST_F(CliTest, RedisDownIsAFailure) {
   auto r = cli({"stats"});
   EXPECT_EQ(r.rc, 1);
   EXPECT_TRUE(r.has("Connection refused")) << r.out;
+}
+
+// Live node-resque: a node worker fails the job the CLI enqueued; the CLI reads node's failure
+// record, retries it, and a node worker then performs it.
+TEST_F(CliTest, NodeWorkerFailsRetriedJob) {
+  RESQUE_REQUIRE_NODE();
+  ASSERT_EQ(cli({"enqueue", "exports", "ExportJob", R"([42,"a@b.pt"])"}).rc, 0);
+  auto failing = resque::test::run_node("work_once.js", {"exports"}, server.port(),
+                                        {{"FAIL_CLASSES", "ExportJob"}});
+  ASSERT_EQ(failing.status, 0) << failing.output;
+  const Json list = cli({"failed", "list", "--json"}).json();
+  ASSERT_EQ(list["total"], 1);
+  const Json& entry = list["entries"][0];
+  EXPECT_EQ(entry["class"], "ExportJob");
+  EXPECT_EQ(entry["queue"], "exports");
+  EXPECT_EQ(entry["exception"], "Error");
+  EXPECT_EQ(entry["error"], "boom");
+  EXPECT_TRUE(entry["failed_at"].is_number()) << entry;  // node's JavaScript date, read
+  auto show = cli({"failed", "show", "0"});
+  EXPECT_EQ(show.rc, 0);
+  EXPECT_TRUE(show.has("backtrace:")) << show.out;
+  EXPECT_EQ(cli({"failed", "retry", "0"}).rc, 0);
+  EXPECT_EQ(queue().length("exports"), 1);
+  auto working = resque::test::run_node("work_once.js", {"exports"}, server.port());
+  ASSERT_EQ(working.status, 0) << working.output;
+  EXPECT_EQ(queue().length("exports"), 0);
+  const Json stats = cli({"stats", "--json"}).json();
+  EXPECT_EQ(stats["processed"], 1);
+  EXPECT_EQ(stats["failed"], 1);
 }
