@@ -5,6 +5,8 @@
 #include <httplib.h>
 
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "dashboard.hpp"
@@ -78,8 +80,7 @@ TEST_F(DashboardTest, PagesRenderEveryWritersRecords) {
         "2026-11-28 06:46:46 UTC", "common.js:72:36", "Retry all"}},
       {"/failed/1", {"HardJob", "app/jobs/hard.rb:3:in `perform&#39;"}},
       {"/failed?class=HardJob", {"HardJob"}},
-      {"/delayed",
-       {"Later on exports", "2030-03-17 17:46:40 UTC", "nightly", "cron 0 3 * * *"}},
+      {"/delayed", {"Later on exports", "2030-03-17 17:46:40 UTC", "nightly", "cron 0 3 * * *"}},
       {"/locks", {"lock:ExportJob:exports:[1]"}},
       {"/stats", {"failed_entries"}},
   };
@@ -202,4 +203,64 @@ TEST_F(DashboardTest, CliWebServesUntilSigterm) {
       resque::test::run({RESQUE_CLI_PATH, "web", "--listen", "127.0.0.1:0", "--auth-user", "ops"},
                         {{"REDIS_URL", server.url()}});
   EXPECT_EQ(rc, 2) << text;
+}
+
+namespace {
+
+std::string find_chromium() {
+  for (const char* dir : {"/usr/bin/", "/usr/local/bin/"})
+    for (const char* name : {"chromium", "chromium-browser", "google-chrome"})
+      if (std::filesystem::exists(std::string(dir) + name)) return std::string(dir) + name;
+  return "";
+}
+
+}  // namespace
+
+// A real browser (Debian's headless Chromium) loads every page: the DOM it built holds the
+// records, and a screenshot of each page is kept in <build>/tests/dashboard-screenshots.
+TEST_F(DashboardTest, HeadlessChromiumRendersEveryPage) {
+  const std::string chromium = find_chromium();
+  if (chromium.empty()) GTEST_SKIP() << "no chromium on this machine (apt-get install chromium)";
+  DashboardOptions o;
+  o.port = 0;
+  Dashboard d(server.options(), o);
+  d.start();
+  const std::string dir = std::string(RESQUE_TEST_BIN_DIR) + "/dashboard-screenshots";
+  std::filesystem::create_directories(dir);
+  const std::string profile = server.dir() + "/chromium-profile";
+  const std::string base = "http://127.0.0.1:" + std::to_string(d.port());
+  // name, path, text the DOM must hold, whether to keep a screenshot (each launch takes seconds)
+  const std::vector<std::tuple<std::string, std::string, std::string, bool>> pages = {
+      {"overview", "/", "Pause all workers", true},
+      {"queue", "/queues/exports", "&lt;script&gt;x&lt;/script&gt;", true},
+      {"working", "/working", "vm:10049:exports", false},
+      {"workers", "/workers", "10049", true},
+      {"failed", "/failed", "common.js:72:36", true},
+      {"failure", "/failed/1", "app/jobs/hard.rb:3", true},
+      {"delayed", "/delayed", "nightly", true},
+      {"locks", "/locks", "lock:ExportJob:exports:[1]", false},
+      {"stats", "/stats", "failed_entries", false},
+  };
+  const std::vector<std::string> flags = {"--headless", "--no-sandbox", "--disable-gpu",
+                                          "--user-data-dir=" + profile, "--window-size=1280,900"};
+  for (const auto& [name, path, needle, keep] : pages) {
+    std::vector<std::string> dom = {chromium};
+    dom.insert(dom.end(), flags.begin(), flags.end());
+    dom.insert(dom.end(), {"--dump-dom", base + path});
+    auto [rc, out] = resque::test::run(dom, {}, std::chrono::seconds(90));
+    EXPECT_EQ(rc, 0) << name;
+    EXPECT_NE(out.find(needle), std::string::npos) << name << ": " << out.substr(0, 2000);
+    if (!keep) continue;
+    const std::string png = dir + "/" + name + ".png";
+    std::filesystem::remove(png);
+    std::vector<std::string> shot = {chromium};
+    shot.insert(shot.end(), flags.begin(), flags.end());
+    shot.insert(shot.end(), {"--screenshot=" + png, base + path});
+    auto [rc2, out2] = resque::test::run(shot, {}, std::chrono::seconds(90));
+    EXPECT_EQ(rc2, 0) << out2;
+    std::ifstream f(png, std::ios::binary);
+    char magic[4] = {};
+    f.read(magic, 4);
+    EXPECT_EQ(std::string(magic + 1, 3), "PNG") << png;
+  }
 }
