@@ -4,6 +4,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -263,4 +268,141 @@ TEST_F(DashboardTest, HeadlessChromiumRendersEveryPage) {
     f.read(magic, 4);
     EXPECT_EQ(std::string(magic + 1, 3), "PNG") << png;
   }
+}
+
+namespace {
+
+// Headless Chromium driven over the DevTools protocol on a pipe (--remote-debugging-pipe:
+// NUL-separated JSON on fds 3 and 4), so the test can click the dashboard's buttons as a
+// person would.
+class Browser {
+ public:
+  Browser(const std::string& chromium, const std::string& profile) {
+    int to[2], from[2];
+    if (pipe(to) != 0 || pipe(from) != 0) throw std::runtime_error("pipe");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(to[0], 3);
+      dup2(from[1], 4);
+      const int devnull = ::open("/dev/null", O_WRONLY);
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+      for (int fd = 5; fd < 1024; ++fd) close(fd);
+      const std::string dir = "--user-data-dir=" + profile;
+      execl(chromium.c_str(), chromium.c_str(), "--headless", "--no-sandbox", "--disable-gpu",
+            "--remote-debugging-pipe", dir.c_str(), "about:blank", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(to[0]);
+    close(from[1]);
+    out_ = to[1];
+    in_ = from[0];
+  }
+  ~Browser() {
+    close(out_);
+    close(in_);
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+
+  // Sends a command and returns its "result" (events in between are skipped).
+  Json call(const std::string& method, Json params = Json::object(),
+            const std::string& session = "") {
+    const int id = ++next_id_;
+    Json msg = {{"id", id}, {"method", method}, {"params", params}};
+    if (!session.empty()) msg["sessionId"] = session;
+    const std::string text = msg.dump() + std::string(1, '\0');
+    if (write(out_, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      throw std::runtime_error("write to chromium failed");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (true) {
+      const auto nul = buffer_.find('\0');
+      if (nul != std::string::npos) {
+        const Json reply = Json::parse(buffer_.substr(0, nul));
+        buffer_.erase(0, nul + 1);
+        if (reply.contains("id") && reply["id"] == id) {
+          if (reply.contains("error"))
+            throw std::runtime_error(method + ": " + reply["error"].dump());
+          return reply["result"];
+        }
+        continue;
+      }
+      if (std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error(method + ": no reply");
+      pollfd p{in_, POLLIN, 0};
+      if (poll(&p, 1, 1000) <= 0) continue;
+      char buf[65536];
+      const ssize_t n = read(in_, buf, sizeof buf);
+      if (n <= 0) throw std::runtime_error("chromium closed its pipe");
+      buffer_.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+
+  // A page (tab) at `url`, attached; returns its session id once its document has loaded.
+  std::string open_page(const std::string& url) {
+    const std::string target = call("Target.createTarget", {{"url", url}})["targetId"];
+    const std::string session =
+        call("Target.attachToTarget", {{"targetId", target}, {"flatten", true}})["sessionId"];
+    wait_for(session,
+             "document.readyState === 'complete' && location.href.startsWith('" + url + "')");
+    return session;
+  }
+  Json eval(const std::string& session, const std::string& js) {
+    const Json r = call("Runtime.evaluate", {{"expression", js}, {"returnByValue", true}}, session);
+    return r.contains("result") && r["result"].contains("value") ? r["result"]["value"] : Json();
+  }
+  void wait_for(const std::string& session, const std::string& condition) {
+    ASSERT_TRUE(resque::test::eventually([&] { return eval(session, condition) == Json(true); },
+                                         std::chrono::seconds(30)))
+        << condition;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1, in_ = -1;
+  int next_id_ = 0;
+  std::string buffer_;
+};
+
+}  // namespace
+
+// Clicks the failed page's buttons in Chromium: retry the Ruby entry, remove node's entry,
+// then "retry all" after ticking its box; each shows its message after the redirect.
+TEST_F(DashboardTest, ChromiumClicksRetryAndRemove) {
+  const std::string chromium = find_chromium();
+  if (chromium.empty()) GTEST_SKIP() << "no chromium on this machine (apt-get install chromium)";
+  DashboardOptions o;
+  o.port = 0;
+  Dashboard d(server.options(), o);
+  d.start();
+  const std::string base = "http://127.0.0.1:" + std::to_string(d.port());
+  Browser browser(chromium, server.dir() + "/chromium-cdp-profile");
+  const std::string page = browser.open_page(base + "/failed");
+  const std::string click =
+      "document.querySelector('form[action=\"/failed/1/retry\"] button').click(); true";
+  EXPECT_EQ(browser.eval(page, click), Json(true));
+  ASSERT_TRUE(resque::test::eventually([&] { return q.length("critical") == 1; }));
+  browser.wait_for(
+      page, "location.search.includes('msg=requeued') && document.readyState === 'complete'");
+  EXPECT_EQ(browser.eval(page, "document.querySelector('.flash').textContent"),
+            "requeued failed job #1");
+  EXPECT_EQ(q.failed_count(), 2);
+
+  EXPECT_EQ(
+      browser.eval(
+          page, "document.querySelector('form[action=\"/failed/0/remove\"] button').click(); true"),
+      Json(true));
+  ASSERT_TRUE(resque::test::eventually([&] { return q.failed_count() == 1; }));
+  EXPECT_EQ(q.failed(0, 0)[0].entry["exception"], "RuntimeError");  // node's entry went
+  browser.wait_for(page,
+                   "location.search.includes('msg=removed') && document.readyState === 'complete'");
+
+  // "Retry all" does nothing until its box is ticked (HTML's required, no JavaScript).
+  const std::string form = "document.querySelector('form[action=\"/failed/retry-all\"]')";
+  browser.eval(page, form + ".querySelector('button').click(); true");
+  EXPECT_EQ(browser.eval(page, "location.search.includes('msg=removed')"), Json(true));
+  EXPECT_EQ(q.length("critical"), 1);
+  browser.eval(page, form + ".querySelector('input[name=yes]').checked = true; " + form +
+                         ".querySelector('button').click(); true");
+  ASSERT_TRUE(resque::test::eventually([&] { return q.length("critical") == 2; }));
 }
