@@ -97,6 +97,11 @@ TEST_F(DashboardTest, PagesRenderEveryWritersRecords) {
       EXPECT_NE(res->body.find(n), std::string::npos) << path << ": " << n;
     EXPECT_EQ(res->body.find("<script>"), std::string::npos) << path;  // everything escaped
   }
+  // DNS rebinding: another host name that resolves to loopback is refused.
+  auto rebound = http.Get("/", httplib::Headers{{"Host", "evil.example:1234"}});
+  ASSERT_TRUE(rebound);
+  EXPECT_EQ(rebound->status, 403);
+  EXPECT_EQ(http.Get("/", httplib::Headers{{"Host", "localhost"}})->status, 200);
   auto filtered = http.Get("/failed?class=HardJob");
   EXPECT_EQ(filtered->body.find("boom"), std::string::npos);
   EXPECT_EQ(http.Get("/failed/7")->status, 404);

@@ -95,7 +95,26 @@ struct Dashboard::Impl {
     return c;
   }
 
+  // Bound to loopback, only loopback names are served: a DNS-rebinding page (whose own name
+  // resolves to 127.0.0.1) would otherwise be same-origin with the dashboard and read its
+  // CSRF token.
+  bool host_allowed(const httplib::Request& req) const {
+    if (opts.host != "127.0.0.1" && opts.host != "localhost" && opts.host != "::1") return true;
+    std::string host = req.get_header_value("Host");
+    if (!host.empty() && host[0] == '[') {
+      host = host.substr(0, host.find(']') + 1);
+    } else if (const auto colon = host.find(':'); colon != std::string::npos) {
+      host = host.substr(0, colon);
+    }
+    return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+  }
+
   bool authorized(const httplib::Request& req, httplib::Response& res) const {
+    if (!host_allowed(req)) {
+      res.status = 403;
+      res.set_content("this dashboard answers to 127.0.0.1 and localhost only\n", "text/plain");
+      return false;
+    }
     if (opts.auth_user.empty()) return true;
     const std::string expected = "Basic " + base64(opts.auth_user + ":" + opts.auth_password);
     if (same(req.get_header_value("Authorization"), expected)) return true;
