@@ -411,3 +411,25 @@ TEST_F(DashboardTest, ChromiumClicksRetryAndRemove) {
                          ".querySelector('button').click(); true");
   ASSERT_TRUE(resque::test::eventually([&] { return q.length("critical") == 2; }));
 }
+
+TEST_F(DashboardTest, QueueAndFailedPagesArePaged) {
+  for (int i = 0; i < 4; ++i) q.enqueue("paged", "PagedJob", Json::array({100 + i}));
+  DashboardOptions o;
+  o.port = 0;
+  o.page_size = 2;
+  Dashboard d(server.options(), o);
+  d.start();
+  httplib::Client http("127.0.0.1", d.port());
+  auto first = http.Get("/queues/paged");
+  ASSERT_TRUE(first);
+  EXPECT_NE(first->body.find("[101]"), std::string::npos);
+  EXPECT_EQ(first->body.find("[102]"), std::string::npos);
+  EXPECT_NE(first->body.find("/queues/paged?start=2"), std::string::npos);
+  auto second = http.Get("/queues/paged?start=2");
+  EXPECT_NE(second->body.find("[103]"), std::string::npos);
+  EXPECT_EQ(second->body.find("[101]"), std::string::npos);
+  EXPECT_NE(second->body.find("/queues/paged?start=0"), std::string::npos);
+  auto failed = http.Get("/failed?start=1");
+  EXPECT_NE(failed->body.find("HardJob"), std::string::npos);
+  EXPECT_EQ(failed->body.find("boom"), std::string::npos);
+}
