@@ -45,6 +45,13 @@ if(TARGET resque-cli)
   resque_add_test(integration_cli LABELS integration tools SOURCES integration/cli_test.cpp)
   target_compile_definitions(integration_cli PRIVATE RESQUE_CLI_PATH="$<TARGET_FILE:resque-cli>")
   add_dependencies(integration_cli resque-cli)
+  resque_add_test(integration_dashboard LABELS integration tools
+                  SOURCES integration/dashboard_test.cpp)
+  target_link_libraries(integration_dashboard PRIVATE resque_dashboard)
+  target_compile_definitions(integration_dashboard PRIVATE RESQUE_CLI_PATH="$<TARGET_FILE:resque-cli>")
+  add_dependencies(integration_dashboard resque-cli)
+  # Launches headless Chromium about 15 times (skipped without chromium).
+  set_tests_properties(DashboardTest.HeadlessChromiumRendersEveryPage PROPERTIES TIMEOUT 300)
 endif()
 resque_add_test(unit_worker PRIVATE LABELS unit worker
                 SOURCES unit/worker_unit_test.cpp)
