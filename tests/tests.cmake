@@ -29,6 +29,8 @@ resque_add_test(unit_plugins PRIVATE LABELS unit plugins
                 SOURCES unit/plugins_unit_test.cpp)
 resque_add_test(integration_plugins LABELS integration plugins
                 SOURCES integration/plugins_test.cpp)
+resque_add_test(integration_lock LABELS integration plugins
+                SOURCES integration/lock_test.cpp)
 resque_add_test(faults_plugins LABELS integration faults plugins
                 SOURCES integration/plugins_faults_test.cpp)
 # Child processes of the plugin tests (several clients at once; SIGKILL while holding a lock).

@@ -3,8 +3,10 @@
 /// The one exception hierarchy of resque-cpp. Every error the library throws derives from
 /// resque::Error, and each message says what was attempted and against which server.
 
+#include <exception>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace resque {
 
@@ -57,5 +59,25 @@ class JobError : public Error {
  public:
   using Error::Error;
 };
+
+/// A job's arguments do not fit its typed perform function (wrong count or type). Recorded as
+/// a job failure with exception "resque::ArgumentError".
+class ArgumentError : public JobError {
+ public:
+  using JobError::JobError;
+};
+
+/// A delayed job names no queue (Ruby writes "queue":null when it cannot tell the class's
+/// queue), so it cannot be promoted. The Scheduler does not throw it out of a poll: it moves
+/// the item to the failed list with exception "resque::NoQueueError", this type's name.
+class NoQueueError : public JobError {
+ public:
+  using JobError::JobError;
+};
+
+/// The demangled type name (e.g. "resque::ArgumentError") and what() of a caught exception, as
+/// failure records and plugins (Noop, Retry) name it; for a non-std throw, the thrown type
+/// ("int") and a fixed message ("unknown" when the type cannot be found).
+std::pair<std::string, std::string> describe_exception(const std::exception_ptr& e);
 
 }  // namespace resque

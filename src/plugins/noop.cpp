@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "failure.hpp"
+#include "resque/error.hpp"
 
 namespace resque::plugins {
 
@@ -13,7 +13,7 @@ Noop::Noop(Options options) : options_(std::move(options)) {}
 void Noop::after_perform(HookContext& ctx) {
   if (!ctx.error) return;
   if (options_.log) {
-    auto [type, what] = ::resque::detail::describe_exception(ctx.error);
+    auto [type, what] = describe_exception(ctx.error);
     options_.log(LogLevel::Warning, fmt::format("job {} on {} failed (ignored by Noop): {}: {}",
                                                 ctx.job.klass, ctx.job.queue, type, what));
   }

@@ -8,10 +8,8 @@
 #include <random>
 
 #include "failure.hpp"
-#include "plugins/common.hpp"
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
-#include "scripts.hpp"
 
 namespace resque::plugins {
 
@@ -38,6 +36,23 @@ std::string node_failed_at() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y/%m/%d %H:%M:%S", &tm);
   return buf;
+}
+
+// Retry bookkeeping after a failed attempt, node-resque's commands in one step.
+// KEYS[1] attempt counter, KEYS[2] last-error key, ARGV[1] TTL in seconds, ARGV[2] error JSON.
+// Returns the attempt number (0 for the first failure), as node's SETNX -1 + INCR gives it.
+// node sends SETNX, INCR, EXPIRE, SETEX separately: a crash in between can leave a counter
+// without TTL. Here the counter and the error are written together with their TTL.
+// Kept here as a Script, the way a plugin outside the library carries its own Lua.
+const Script& attempt_script() {
+  static const Script s(R"lua(
+redis.call('SETNX', KEYS[1], -1)
+local n = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('SETEX', KEYS[2], ARGV[1], ARGV[2])
+return n
+)lua");
+  return s;
 }
 
 double uniform01() {
@@ -139,7 +154,7 @@ void Retry::after_perform(HookContext& ctx) {
     record_json = encode_json(record);
   }
   const long long attempt = ctx.redis
-                                .eval(scripts::retry_attempt(), {counter, failure},
+                                .eval(attempt_script(), {counter, failure},
                                       {std::to_string(keys_ttl_seconds()), record_json})
                                 .integer();
   const long long remaining = options_.retry_limit - attempt - 1;
@@ -147,7 +162,7 @@ void Retry::after_perform(HookContext& ctx) {
     ctx.redis.command({"DEL", counter, failure});
     return;  // the error stays: a normal failure
   }
-  detail::re_enqueue_later(ctx, delay_for(static_cast<int>(attempt)));
+  re_enqueue_later(ctx, delay_for(static_cast<int>(attempt)));
   ctx.error = nullptr;
   ctx.re_enqueued_by = name();
 }
