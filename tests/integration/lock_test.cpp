@@ -9,6 +9,8 @@
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
 #include "resque/lock.hpp"
+#include "resque/queue.hpp"
+#include "tenant_lock.hpp"  // examples/: the custom lock plugin of docs/plugins.md
 
 using namespace resque;
 using namespace std::chrono_literals;
@@ -235,4 +237,39 @@ TEST(Semaphore, RefusesBadOptions) {
   EXPECT_THROW(Semaphore("", 1, 1s), ConfigError);
   EXPECT_THROW(Semaphore("k", 0, 1s), ConfigError);
   EXPECT_THROW(Semaphore("k", 1, 0ms), ConfigError);
+}
+
+TEST(CustomLockPlugin, TheDocsTenantLockHoldsOnePerformPerTenant) {
+  RedisServer server;
+  Connection c(server.options());
+  Queue queue(server.options());
+  const Keys keys;
+  example::TenantLock plugin;
+  const Job a{"Report", "reports", Json::array({"acme", 1}), Json::object()};
+  const Job b{"Report", "reports", Json::array({"acme", 2}), Json::object()};
+  const Job other{"Report", "reports", Json::array({"globex", 3}), Json::object()};
+  const std::string acme_key = "resque:tenant-lock:\"acme\"";
+
+  auto ca = HookContext::for_perform(a, c, keys, queue, "w1");
+  ASSERT_TRUE(plugin.before_perform(ca));
+  EXPECT_EQ(c.command({"GET", acme_key}).string(), ca.state<example::TenantLock::State>().token);
+  auto cb = HookContext::for_perform(b, c, keys, queue, "w2");
+  EXPECT_FALSE(plugin.before_perform(cb));  // acme busy: put back through the delayed queue
+  EXPECT_EQ(cb.re_enqueued_by, "TenantLock");
+  EXPECT_EQ(c.command({"ZCARD", "resque:delayed_queue_schedule"}).integer(), 1);
+  auto co = HookContext::for_perform(other, c, keys, queue, "w3");
+  EXPECT_TRUE(plugin.before_perform(co));  // another tenant is not held up
+  plugin.after_perform(co);
+
+  plugin.after_perform(ca);
+  EXPECT_EQ(c.command({"EXISTS", acme_key}).integer(), 0);
+  auto cb2 = HookContext::for_perform(b, c, keys, queue, "w2");
+  ASSERT_TRUE(plugin.before_perform(cb2));
+
+  // A perform whose lease was lost (expired, then taken by another) frees nothing.
+  const std::string stale = cb2.state<example::TenantLock::State>().token;
+  c.command({"SET", acme_key, "new-holder"});
+  plugin.after_perform(cb2);
+  EXPECT_EQ(c.command({"GET", acme_key}).string(), "new-holder");
+  EXPECT_NE(stale, "new-holder");
 }
