@@ -2,7 +2,8 @@
 /// @file plugin.hpp
 /// Job plugins: hooks around enqueue and perform (QueueLock, JobLock, Retry, ... and custom
 /// ones). A plugin is a small class overriding the hooks it needs; the built-in plugins use
-/// nothing that custom plugins cannot.
+/// nothing that custom plugins cannot (this header, lock.hpp, connection.hpp, queue.hpp).
+/// docs/plugins.md is the guide for plugin authors.
 
 #include <any>
 #include <chrono>
