@@ -40,7 +40,7 @@ bool Queue::enqueue(const std::string& queue, const std::string& klass, Json arg
   std::string payload = encode_payload(job);  // encode first: bad args fail before any hook
   const JobDefinition* def = registry_ ? registry_->find(klass) : nullptr;
   auto conn = pool_->acquire();
-  HookContext ctx{job, *conn, keys_, *this, {}, nullptr, {}, false};
+  auto ctx = HookContext::for_enqueue(job, *conn, keys_, *this);
   if (!detail::run_before_enqueue(def, ctx)) return false;
   try {
     protocol::enqueue(*conn, keys_, {{queue, {payload}}});
@@ -83,7 +83,8 @@ std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
   try {
     for (std::size_t i = 0; i < checked.size(); ++i) {
       const JobDefinition* def = registry_ ? registry_->find(checked[i].klass) : nullptr;
-      auto ctx = std::make_unique<HookContext>(checked[i], *conn, keys_, *this);
+      auto ctx =
+          std::make_unique<HookContext>(HookContext::for_enqueue(checked[i], *conn, keys_, *this));
       if (detail::run_before_enqueue(def, *ctx)) accepted.push_back({i, def, std::move(ctx)});
     }
   } catch (...) {

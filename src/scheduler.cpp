@@ -8,13 +8,22 @@
 
 #include "redis/commands.hpp"
 #include "resque/error.hpp"
+#include "resque/lock.hpp"
 #include "resque/registry.hpp"
 #include "scheduler_state.hpp"
-#include "scripts.hpp"
 
 namespace resque {
 
 namespace {
+
+// node-resque's leader lock (value = the scheduler's name), which Ruby's resque-scheduler
+// master lock blocks: a mixed fleet never has two leaders firing the same schedules.
+Lock leader_lock(const Keys& keys, const SchedulerOptions& opts) {
+  LockOptions o;
+  o.ttl = opts.leader_lock_ttl;
+  o.blocked_by = {keys.ruby_master_lock()};
+  return Lock(keys.leader_lock(), o);
+}
 
 std::string default_name() {
   char buf[256] = {0};
@@ -91,10 +100,12 @@ SchedulerPoll Scheduler::State::poll(bool force_dead_check, bool& more) {
   try {
     auto conn = pool->acquire();
     const std::int64_t t0 = steady_ms();
-    const std::string ttl = std::to_string(opts.leader_lock_ttl.count());
-    const long long r = conn->eval(scripts::leader(), {keys.leader_lock(), keys.ruby_master_lock()},
-                                   {opts.name, ttl, "acquire"})
-                            .integer();
+    // Acquire by the holder renews; the Ruby master's lock blocks (and gives ours up).
+    const auto status = leader_lock(keys, opts).acquire(*conn, opts.name).status;
+    const long long r = status == Lock::Status::Acquired  ? 1
+                        : status == Lock::Status::Renewed ? 2
+                        : status == Lock::Status::Blocked ? -1
+                                                          : 0;
     if (r == -1 && last_acquire != -1)
       log(LogLevel::Info,
           fmt::format("scheduler {}: a Ruby resque-scheduler holds {}; not leading while it does",
@@ -208,8 +219,7 @@ void Scheduler::stop() {
   if (!s->leader) return;
   try {
     auto conn = s->pool->acquire();
-    conn->eval(scripts::leader(), {s->keys.leader_lock(), s->keys.ruby_master_lock()},
-               {s->opts.name, "0", "release"});
+    leader_lock(s->keys, s->opts).release(*conn, s->opts.name);
   } catch (const Error& e) {
     s->error(fmt::format("releasing the leader lock: {} (it expires by its TTL)", e.what()));
   }

@@ -130,7 +130,8 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
       moves.push_back(std::move(m));
       Move& mv = moves.back();
       if (opts.run_enqueue_hooks_on_promotion && mv.def != nullptr && !mv.def->plugins.empty()) {
-        mv.ctx = std::make_unique<HookContext>(mv.job, conn, keys, *hook_queue);
+        mv.ctx = std::make_unique<HookContext>(
+            HookContext::for_enqueue(mv.job, conn, keys, *hook_queue));
         mv.hooks_ran = true;
         try {
           mv.vetoed = !detail::run_before_enqueue(mv.def, *mv.ctx);

@@ -10,6 +10,7 @@
 #include "redis/commands.hpp"
 #include "resque/error.hpp"
 #include "resque/failure.hpp"
+#include "resque/lock.hpp"
 #include "scheduler_state.hpp"
 #include "scripts.hpp"
 #include "timefmt.hpp"
@@ -209,7 +210,7 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
   }
   if (ruby_lock) {
     // Released only if still ours (it has a TTL; someone may hold it by now).
-    conn.eval(scripts::leader(), {prune_lock, prune_lock}, {opts.name, "0", "release"});
+    Lock(prune_lock).release(conn, opts.name);
   }
   return recovered;
 }

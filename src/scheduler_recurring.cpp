@@ -166,7 +166,7 @@ std::size_t Scheduler::State::fire_schedules(Connection& conn, std::int64_t now)
     bool vetoed = false;
     std::string payload;
     const JobDefinition* def = registry ? registry->find(job.klass) : nullptr;
-    HookContext ctx{job, conn, keys, *hook_queue, {}, nullptr, {}, false};
+    auto ctx = HookContext::for_enqueue(job, conn, keys, *hook_queue);
     try {
       payload = encode_payload(job);
       vetoed = !detail::run_before_enqueue(def, ctx);

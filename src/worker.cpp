@@ -157,7 +157,7 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     return out;
   }
   emit(opts.events.on_job, id, job);
-  HookContext ctx{job, conn, keys, *queue, id, nullptr, {}, false};
+  auto ctx = HookContext::for_perform(job, conn, keys, *queue, id);
   bool performed = false;
   std::string vetoed_by;
   try {

@@ -29,6 +29,10 @@ resque_add_test(unit_plugins PRIVATE LABELS unit plugins
                 SOURCES unit/plugins_unit_test.cpp)
 resque_add_test(integration_plugins LABELS integration plugins
                 SOURCES integration/plugins_test.cpp)
+resque_add_test(integration_lock LABELS integration plugins
+                SOURCES integration/lock_test.cpp)
+# The custom lock plugin example (examples/tenant_lock.hpp) is tested there too.
+target_include_directories(integration_lock PRIVATE ${PROJECT_SOURCE_DIR}/examples)
 resque_add_test(faults_plugins LABELS integration faults plugins
                 SOURCES integration/plugins_faults_test.cpp)
 # Child processes of the plugin tests (several clients at once; SIGKILL while holding a lock).

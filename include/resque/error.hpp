@@ -3,8 +3,10 @@
 /// The one exception hierarchy of resque-cpp. Every error the library throws derives from
 /// resque::Error, and each message says what was attempted and against which server.
 
+#include <exception>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace resque {
 
@@ -56,6 +58,21 @@ class EncodingError : public Error {
 class JobError : public Error {
  public:
   using Error::Error;
+};
+
+/// A job's arguments do not fit its typed perform function (wrong count or type). Recorded as
+/// a job failure with exception "resque::ArgumentError".
+class ArgumentError : public JobError {
+ public:
+  using JobError::JobError;
+};
+
+/// A delayed job names no queue (Ruby writes "queue":null when it cannot tell the class's
+/// queue), so it cannot be promoted. The Scheduler does not throw it out of a poll: it moves
+/// the item to the failed list with exception "resque::NoQueueError", this type's name.
+class NoQueueError : public JobError {
+ public:
+  using JobError::JobError;
 };
 
 }  // namespace resque

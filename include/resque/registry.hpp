@@ -15,18 +15,11 @@
 #include <utility>
 #include <vector>
 
-#include "resque/error.hpp"
+#include "resque/error.hpp"  // ArgumentError, thrown by the typed definitions below
 #include "resque/job.hpp"
 #include "resque/plugin.hpp"
 
 namespace resque {
-
-/// Thrown when a job's arguments do not fit its typed perform function (wrong count or type).
-/// Recorded as a job failure with exception "resque::ArgumentError".
-class ArgumentError : public JobError {
- public:
-  using JobError::JobError;
-};
 
 /// How one job class is performed.
 struct JobDefinition {

@@ -9,6 +9,7 @@
 #include "resque/job.hpp"
 #include "resque/json.hpp"
 #include "resque/keys.hpp"
+#include "resque/lock.hpp"
 #include "resque/options.hpp"
 #include "resque/plugin.hpp"
 #include "resque/plugins.hpp"

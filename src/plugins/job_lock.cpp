@@ -2,18 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "plugins/common.hpp"
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
-#include "scripts.hpp"
 
 namespace resque::plugins {
-
-namespace {
-std::string data_key(const std::string& lock_key) {
-  return "JobLock " + lock_key;
-}
-}  // namespace
 
 JobLock::JobLock() : JobLock(Options{}) {}
 
@@ -26,30 +18,38 @@ JobLock::JobLock(Options options) : options_(std::move(options)) {
 }
 
 std::string JobLock::lock_key(const Keys& keys, const Job& job) const {
-  return keys.job_lock(job.klass, job.queue, detail::identity(options_.key, job));
+  return keys.job_lock(job.klass, job.queue,
+                       options_.key ? options_.key(job) : encode_json(job.args));
+}
+
+Lock JobLock::lock(const Keys& keys, const Job& job) const {
+  LockOptions o;
+  o.ttl = options_.lock_timeout;
+  o.value = LockValue::ExpiryStamp;  // node's value, so node workers read and honour it
+  return Lock(lock_key(keys, job), o);
 }
 
 bool JobLock::before_perform(HookContext& ctx) {
-  const std::string key = lock_key(ctx.keys, ctx.job);
-  const std::string timeout = std::to_string(options_.lock_timeout.count());
-  auto r = ctx.redis.eval(scripts::job_lock_acquire(), {key}, {timeout});
-  if (r.element(0).integer() == 1) {
-    ctx.data[data_key(key)] = r.element(1).string();
+  const Lock l = lock(ctx.keys, ctx.job);
+  auto r = l.acquire(ctx.redis);
+  if (r.held()) {
+    ctx.state<State>().held[l.key()] = r.value;
     return true;
   }
   if (options_.re_enqueue) {
-    detail::re_enqueue_later(ctx, options_.re_enqueue_delay);
+    re_enqueue_later(ctx, options_.re_enqueue_delay);
     ctx.re_enqueued_by = name();
   }
   return false;
 }
 
 void JobLock::release(HookContext& ctx) {
-  const std::string key = lock_key(ctx.keys, ctx.job);
-  auto it = ctx.data.find(data_key(key));
-  if (it == ctx.data.end()) return;
-  ctx.redis.eval(scripts::lock_release(), {key}, {it->second});
-  ctx.data.erase(it);
+  const Lock l = lock(ctx.keys, ctx.job);
+  auto& held = ctx.state<State>().held;
+  auto it = held.find(l.key());
+  if (it == held.end()) return;
+  l.release(ctx.redis, it->second);
+  held.erase(it);
 }
 
 void JobLock::after_perform(HookContext& ctx) {

@@ -2,18 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "plugins/common.hpp"
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
-#include "scripts.hpp"
 
 namespace resque::plugins {
-
-namespace {
-std::string data_key(const std::string& lock_key) {
-  return "QueueLock " + lock_key;
-}
-}  // namespace
 
 QueueLock::QueueLock() : QueueLock(Options{}) {}
 
@@ -24,28 +16,38 @@ QueueLock::QueueLock(Options options) : options_(std::move(options)) {
 }
 
 std::string QueueLock::lock_key(const Keys& keys, const Job& job) const {
-  return keys.queue_lock(job.klass, job.queue, detail::identity(options_.key, job));
+  return keys.queue_lock(job.klass, job.queue,
+                         options_.key ? options_.key(job) : encode_json(job.args));
+}
+
+Lock QueueLock::lock(const Keys& keys, const Job& job) const {
+  LockOptions o;
+  o.ttl = options_.lock_timeout;
+  o.value = LockValue::ExpiryStamp;  // node's value, so node clients read and honour it
+  o.take_over_stale = true;          // node's rule for a lock left without its TTL
+  return Lock(lock_key(keys, job), o);
 }
 
 bool QueueLock::before_enqueue(HookContext& ctx) {
-  const std::string key = lock_key(ctx.keys, ctx.job);
-  const std::string timeout = std::to_string(options_.lock_timeout.count());
-  auto r = ctx.redis.eval(scripts::queue_lock_acquire(), {key}, {timeout});
-  if (r.element(0).integer() != 1) return false;
-  ctx.data[data_key(key)] = r.element(1).string();
+  const Lock l = lock(ctx.keys, ctx.job);
+  auto r = l.acquire(ctx.redis);
+  if (!r.held()) return false;
+  ctx.state<State>().held[l.key()] = r.value;
   return true;
 }
 
 void QueueLock::enqueue_aborted(HookContext& ctx) {
-  const std::string key = lock_key(ctx.keys, ctx.job);
-  auto it = ctx.data.find(data_key(key));
-  if (it == ctx.data.end()) return;
-  ctx.redis.eval(scripts::lock_release(), {key}, {it->second});
+  const Lock l = lock(ctx.keys, ctx.job);
+  auto& held = ctx.state<State>().held;
+  auto it = held.find(l.key());
+  if (it == held.end()) return;
+  l.release(ctx.redis, it->second);
+  held.erase(it);
 }
 
 bool QueueLock::before_perform(HookContext& ctx) {
   // Unconditional, as node does: the lock belongs to the queued copy this worker just took,
-  // whoever enqueued it.
+  // whoever enqueued it (so the worker has no token for it).
   ctx.redis.command({"DEL", lock_key(ctx.keys, ctx.job)});
   return true;
 }

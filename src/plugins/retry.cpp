@@ -7,11 +7,9 @@
 #include <ctime>
 #include <random>
 
-#include "plugins/common.hpp"
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
 #include "resque/failure.hpp"
-#include "scripts.hpp"
 
 namespace resque::plugins {
 
@@ -28,6 +26,23 @@ std::string js_number_of(const Json& v) {
     if (i >= -kExact && i <= kExact) return std::to_string(i);
   }
   return js_number(v.get<double>());
+}
+
+// Retry bookkeeping after a failed attempt, node-resque's commands in one step.
+// KEYS[1] attempt counter, KEYS[2] last-error key, ARGV[1] TTL in seconds, ARGV[2] error JSON.
+// Returns the attempt number (0 for the first failure), as node's SETNX -1 + INCR gives it.
+// node sends SETNX, INCR, EXPIRE, SETEX separately: a crash in between can leave a counter
+// without TTL. Here the counter and the error are written together with their TTL.
+// Kept here as a Script, the way a plugin outside the library carries its own Lua.
+const Script& attempt_script() {
+  static const Script s(R"lua(
+redis.call('SETNX', KEYS[1], -1)
+local n = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('SETEX', KEYS[2], ARGV[1], ARGV[2])
+return n
+)lua");
+  return s;
 }
 
 double uniform01() {
@@ -115,7 +130,7 @@ void Retry::after_perform(HookContext& ctx) {
   const std::string record_json = encode_node_retry_failure(
       ctx.job.klass, ctx.job.queue, ctx.job.args, fmt::format("{}: {}", type, what));
   const long long attempt = ctx.redis
-                                .eval(scripts::retry_attempt(), {counter, failure},
+                                .eval(attempt_script(), {counter, failure},
                                       {std::to_string(keys_ttl_seconds()), record_json})
                                 .integer();
   const long long remaining = options_.retry_limit - attempt - 1;
@@ -123,7 +138,7 @@ void Retry::after_perform(HookContext& ctx) {
     ctx.redis.command({"DEL", counter, failure});
     return;  // the error stays: a normal failure
   }
-  detail::re_enqueue_later(ctx, delay_for(static_cast<int>(attempt)));
+  re_enqueue_later(ctx, delay_for(static_cast<int>(attempt)));
   ctx.error = nullptr;
   ctx.re_enqueued_by = name();
 }

@@ -849,16 +849,19 @@ TEST(SchedulerPromotion, HooksOfAPromotionThatDidNotHappenAreAborted) {
   // The item disappears between the hooks and the move (a concurrent del_delayed): whatever
   // before_enqueue took is given back through enqueue_aborted, with the same context.
   struct Taker : Plugin {
+    struct Took {
+      bool yes = false;
+    };
     std::atomic<int> aborted{0}, after{0};
     std::string name() const override { return "Taker"; }
     bool before_enqueue(HookContext& ctx) override {
-      ctx.data["took"] = "yes";
+      ctx.state<Took>().yes = true;
       // Simulates the race: somebody removes the delayed item right now.
       ctx.redis.command({"DEL", ctx.keys.key("delayed:" + std::to_string(ts))});
       return true;
     }
     void enqueue_aborted(HookContext& ctx) override {
-      if (ctx.data["took"] == "yes") ++aborted;
+      if (ctx.find_state<Took>() != nullptr && ctx.state<Took>().yes) ++aborted;
     }
     void after_enqueue(HookContext&) override { ++after; }
     std::int64_t ts = 0;

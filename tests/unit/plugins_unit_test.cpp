@@ -2,6 +2,8 @@
 // hook runner's order, veto and abort semantics.
 #include <gtest/gtest.h>
 
+#include "resque/failure.hpp"
+
 #include <stdexcept>
 
 #include "hooks.hpp"
@@ -156,7 +158,7 @@ struct HookFixture : ::testing::Test {
   Job job{"J", "q", Json::array(), Json::object()};
   std::vector<std::string> log;
   JobDefinition def;
-  HookContext ctx{job, conn, keys, queue, "w"};
+  HookContext ctx = HookContext::for_perform(job, conn, keys, queue, "w");
 };
 }  // namespace
 
@@ -206,4 +208,47 @@ TEST_F(HookFixture, NoopClearsTheErrorAndLogs) {
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_NE(lines[0].find("boom"), std::string::npos);
   EXPECT_NE(lines[0].find("std::runtime_error"), std::string::npos);
+}
+
+TEST_F(HookFixture, NamedConstructorsSetTheWorkerOnlyForPerformHooks) {
+  EXPECT_EQ(ctx.worker_id, "w");
+  auto enq = HookContext::for_enqueue(job, conn, keys, queue);
+  EXPECT_TRUE(enq.worker_id.empty());
+  EXPECT_FALSE(enq.error);
+  EXPECT_FALSE(enq.skipped);
+  EXPECT_TRUE(enq.re_enqueued_by.empty());
+  EXPECT_EQ(&enq.job, &job);
+}
+
+TEST_F(HookFixture, StateIsTypedAndKeptPerType) {
+  struct Mine {
+    int n = 7;
+  };
+  struct Theirs {
+    std::string s;
+  };
+  EXPECT_EQ(ctx.find_state<Mine>(), nullptr);
+  EXPECT_EQ(ctx.state<Mine>().n, 7);  // default-constructed on first use
+  ctx.state<Mine>().n = 42;
+  ctx.state<Theirs>().s = "x";
+  ASSERT_NE(ctx.find_state<Mine>(), nullptr);
+  EXPECT_EQ(ctx.find_state<Mine>()->n, 42);
+  EXPECT_EQ(ctx.state<Theirs>().s, "x");
+  ctx.erase_state<Mine>();
+  EXPECT_EQ(ctx.find_state<Mine>(), nullptr);
+  EXPECT_EQ(ctx.state<Theirs>().s, "x");
+  // The built-in plugins' states are distinct types too.
+  ctx.state<plugins::JobLock::State>().held["k"] = "1";
+  EXPECT_EQ(ctx.find_state<plugins::QueueLock::State>(), nullptr);
+}
+
+TEST(Errors, EveryTypeIsAResqueErrorNamedAsFailureRecordsNameIt) {
+  EXPECT_EQ(describe_exception(std::make_exception_ptr(ArgumentError("a"))).type,
+            "resque::ArgumentError");
+  // The failure kind the scheduler writes is this type's name.
+  EXPECT_EQ(describe_exception(std::make_exception_ptr(NoQueueError("q"))).type,
+            failure_kind::kNoQueue);
+  EXPECT_EQ(describe_exception(std::make_exception_ptr(NoQueueError("q"))).message, "q");
+  EXPECT_THROW(throw NoQueueError("x"), JobError);
+  EXPECT_THROW(throw ArgumentError("x"), Error);
 }

@@ -5,14 +5,16 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 
+#include "resque/lock.hpp"
 #include "resque/plugin.hpp"
 
 namespace resque::plugins {
 
-/// A counting semaphore in Redis: before_perform takes one of `limit` slots of the job's key;
-/// after_perform frees it. When every slot is taken the job is re-enqueued after
+/// A counting semaphore in Redis (resque::Semaphore): before_perform takes one of `limit` slots of
+/// the job's key; after_perform frees it. When every slot is taken the job is re-enqueued after
 /// `re_enqueue_delay` through the delayed queue (a Scheduler must be running) and the worker
 /// emits on_re_enqueue with this plugin's name; nothing is counted in the stats.
 ///
@@ -47,6 +49,12 @@ class ConcurrencyLimit : public Plugin {
     std::string name = "ConcurrencyLimit";
   };
 
+  /// What ConcurrencyLimit carries in the HookContext from before_perform to its release: the
+  /// holder token per slot set key (several limits on one job share it).
+  struct State {
+    std::map<std::string, std::string> held;
+  };
+
   /// Throws ConfigError when limit < 1 or slot_ttl is not positive.
   explicit ConcurrencyLimit(Options options);
   explicit ConcurrencyLimit(long long limit);
@@ -58,6 +66,8 @@ class ConcurrencyLimit : public Plugin {
 
   /// The slot set key of `job` under these options.
   std::string slot_key(const Keys& keys, const Job& job) const;
+  /// The Semaphore of `job` under these options.
+  Semaphore semaphore(const Keys& keys, const Job& job) const;
   const Options& options() const { return options_; }
 
  private:

@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 
+#include "resque/lock.hpp"
 #include "resque/plugin.hpp"
 
 namespace resque::plugins {
@@ -17,8 +19,9 @@ namespace resque::plugins {
 /// re_enqueue off, dropped and the worker emits on_veto. Neither counts in the stats.
 ///
 /// On the wire: `<ns>:workerslock:<class>:<queue>:<JSON args>` = now + lock_timeout + 1 (epoch
-/// seconds), SET NX EX lock_timeout, as node writes it. Released only by its holder: the value
-/// written is kept with the job and the lock is deleted only if it still holds it (node deletes
+/// seconds), SET NX EX lock_timeout, as node writes it: a resque::Lock with
+/// LockValue::ExpiryStamp. Released only by its holder: the value written is kept in the
+/// HookContext (State) and the lock is deleted only if it still holds it (node deletes
 /// unconditionally, which frees a lock someone else took after ours expired). A holder that
 /// dies keeps the lock until its TTL, so lock_timeout must exceed the longest perform; a
 /// perform outliving it may then run concurrently with another copy.
@@ -42,6 +45,12 @@ class JobLock : public Plugin {
     std::function<std::string(const Job&)> key;
   };
 
+  /// What JobLock carries in the HookContext from before_perform to its release: the token held,
+  /// per lock key (ctx.state<JobLock::State>()).
+  struct State {
+    std::map<std::string, std::string> held;
+  };
+
   JobLock();
   explicit JobLock(Options options);
 
@@ -52,6 +61,8 @@ class JobLock : public Plugin {
 
   /// The lock key of `job` under these options.
   std::string lock_key(const Keys& keys, const Job& job) const;
+  /// The Lock guarding `job` under these options.
+  Lock lock(const Keys& keys, const Job& job) const;
   const Options& options() const { return options_; }
 
  private:

@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 
+#include "resque/lock.hpp"
 #include "resque/plugin.hpp"
 
 namespace resque::plugins {
@@ -15,9 +17,10 @@ namespace resque::plugins {
 /// queued, and releases the lock when a worker takes the job.
 ///
 /// On the wire: `<ns>:lock:<class>:<queue>:<JSON args>` = now + lock_timeout + 1 (epoch
-/// seconds), TTL lock_timeout, exactly as node-resque writes it. Taken with one script (node's
-/// SETNX-then-EXPIRE can leave a lock without TTL); a lock whose value is in the past is stale
-/// and taken over atomically, which node clients agree with.
+/// seconds), TTL lock_timeout, exactly as node-resque writes it. Built on resque::Lock
+/// (LockValue::ExpiryStamp, take_over_stale): taken with one script (node's SETNX-then-EXPIRE
+/// can leave a lock without TTL); a lock whose value is in the past is stale and taken over
+/// atomically, which node clients agree with. enqueue_aborted releases it only if still ours.
 ///
 /// Release: before_perform deletes the lock (node does the same since node-resque #228). The
 /// *worker's* job definition must list QueueLock for the lock to be released; this also
@@ -40,6 +43,12 @@ class QueueLock : public Plugin {
     std::function<std::string(const Job&)> key;
   };
 
+  /// What QueueLock carries in the HookContext from before_enqueue to its release: the token held,
+  /// per lock key (ctx.state<QueueLock::State>()).
+  struct State {
+    std::map<std::string, std::string> held;
+  };
+
   QueueLock();
   explicit QueueLock(Options options);
 
@@ -50,6 +59,8 @@ class QueueLock : public Plugin {
 
   /// The lock key of `job` under these options.
   std::string lock_key(const Keys& keys, const Job& job) const;
+  /// The Lock guarding `job` under these options.
+  Lock lock(const Keys& keys, const Job& job) const;
   const Options& options() const { return options_; }
 
  private:

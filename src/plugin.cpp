@@ -1,15 +1,12 @@
-#include "plugins/common.hpp"
+// Helpers of the plugin SDK (plugin.hpp). Built on Queue's public API only.
+#include "resque/plugin.hpp"
 
 #include <fmt/format.h>
 
 #include "resque/error.hpp"
 #include "resque/queue.hpp"
 
-namespace resque::plugins::detail {
-
-std::string identity(const std::function<std::string(const Job&)>& key, const Job& job) {
-  return key ? key(job) : encode_json(job.args);
-}
+namespace resque {
 
 void re_enqueue_later(HookContext& ctx, std::chrono::milliseconds delay) {
   // An hour of seconds already taken by copies of the same job would mean something is badly
@@ -26,4 +23,4 @@ void re_enqueue_later(HookContext& ctx, std::chrono::milliseconds delay) {
                   ctx.job.klass, ctx.job.queue));
 }
 
-}  // namespace resque::plugins::detail
+}  // namespace resque

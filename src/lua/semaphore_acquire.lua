@@ -1,4 +1,5 @@
--- ConcurrencyLimit acquire: one slot of a counting semaphore kept in a sorted set.
+-- Semaphore acquire (resque::Semaphore, ConcurrencyLimit's slots): one slot of a counting
+-- semaphore kept in a sorted set.
 -- KEYS[1] slot set, ARGV[1] limit, ARGV[2] slot TTL in ms, ARGV[3] holder token.
 -- Members are holder tokens, scores their expiry (server time, ms). Returns 1 when the slot is
 -- taken (or the token already holds one, which is renewed), 0 when every slot is taken.
