@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(build-essential cmake ninja-build pkg-config redis-server libhiredis-dev
+pkgs=(build-essential cmake ninja-build pkg-config redis-server libhiredis-dev libssl-dev openssl
       nlohmann-json3-dev libfmt-dev libgtest-dev libbenchmark-dev clang-format tzdata nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do

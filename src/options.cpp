@@ -46,12 +46,43 @@ int parse_int(const std::string& url, const std::string& s, const char* what, in
   return v;
 }
 
-bool tls_available() {
-#ifdef RESQUE_HAVE_HIREDIS_SSL
-  return true;
-#else
-  return false;
-#endif
+// rediss:// query parameters: the TLS settings a URL alone must be able to carry (a REDIS_URL
+// is often the only configuration a deployment passes).
+void apply_query(const std::string& url, const std::string& query, ConnectionOptions& o) {
+  std::size_t at = 0;
+  while (at <= query.size()) {
+    auto amp = query.find('&', at);
+    std::string item = query.substr(at, amp == std::string::npos ? std::string::npos : amp - at);
+    at = amp == std::string::npos ? query.size() + 1 : amp + 1;
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    if (eq == std::string::npos) bad_url(url, fmt::format("query item '{}' has no '='", item));
+    const std::string key = item.substr(0, eq);
+    const std::string value = percent_decode(url, item.substr(eq + 1));
+    if (key == "db") {
+      o.db = parse_int(url, value, "database", 0, 1 << 20);
+      continue;
+    }
+    if (!o.tls)
+      bad_url(url, fmt::format("query parameter '{}' needs rediss:// (only db=N otherwise)", key));
+    if (key == "tls_ca_file")
+      o.tls_ca_file = value;
+    else if (key == "tls_ca_dir")
+      o.tls_ca_dir = value;
+    else if (key == "tls_cert_file")
+      o.tls_cert_file = value;
+    else if (key == "tls_key_file")
+      o.tls_key_file = value;
+    else if (key == "tls_server_name")
+      o.tls_server_name = value;
+    else if (key == "tls_insecure_skip_verify") {
+      if (value != "true" && value != "false")
+        bad_url(url, "tls_insecure_skip_verify must be true or false");
+      o.tls_insecure_skip_verify = value == "true";
+    } else {
+      bad_url(url, fmt::format("unknown query parameter '{}'", key));
+    }
+  }
 }
 
 }  // namespace
@@ -79,15 +110,18 @@ ConnectionOptions parse_redis_url(const std::string& url) {
     return o;
   }
   if (scheme == "rediss") {
-    if (!tls_available())
-      bad_url(url,
-              "rediss:// (TLS) needs a hiredis built with SSL support (libhiredis_ssl), "
-              "which this build did not find");
     o.tls = true;
   } else if (scheme != "redis") {
     bad_url(url, fmt::format("unknown scheme '{}' (use redis://, rediss:// or unix://)", scheme));
   }
 
+  std::string query;
+  const auto cred_end = rest.rfind('@');  // a password may hold a '?'
+  if (auto q = rest.find('?', cred_end == std::string::npos ? 0 : cred_end);
+      q != std::string::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
   std::string path;
   if (auto slash = rest.find('/'); slash != std::string::npos) {
     path = rest.substr(slash + 1);
@@ -121,6 +155,7 @@ ConnectionOptions parse_redis_url(const std::string& url) {
   }
   if (o.host.empty()) bad_url(url, "missing host");
   if (!path.empty()) o.db = parse_int(url, path, "database", 0, 1 << 20);
+  apply_query(url, query, o);
   return o;
 }
 

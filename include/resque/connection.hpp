@@ -1,7 +1,8 @@
 #pragma once
 /// @file connection.hpp
-/// A thin RAII layer over hiredis: Reply, Connection (one redisContext), Script (EVALSHA with
-/// NOSCRIPT fallback) and ConnectionPool (for code shared between threads).
+/// A thin RAII layer over Redis: Reply, Connection (one socket or TLS session; hiredis parses
+/// the replies), Script (EVALSHA with NOSCRIPT fallback) and ConnectionPool (for code shared
+/// between threads).
 
 #include <chrono>
 #include <condition_variable>
@@ -16,9 +17,12 @@
 #include "resque/options.hpp"
 
 struct redisReply;
-struct redisContext;
 
 namespace resque {
+
+namespace detail {
+class Link;
+}
 
 /// One Redis reply. Owns its redisReply (freed on destruction); element() gives non-owning views.
 /// Thread-safety: none needed (a value owned by one thread).
@@ -65,7 +69,8 @@ class Script {
   std::string sha1_;
 };
 
-/// One connection to Redis (one redisContext). Commands are argv-style and binary-safe.
+/// One connection to Redis: a TCP or Unix socket, or a TLS session over TCP when options.tls.
+/// Commands are argv-style and binary-safe.
 /// After an I/O error the context is dropped; the next command reconnects with bounded
 /// exponential backoff. A command interrupted by a broken connection is reported with
 /// ConnectionError and never retried silently, since the server may have executed it.
@@ -83,7 +88,7 @@ class Connection {
 
   /// Connects now if not connected (with backoff). Throws ConnectionError on failure.
   void ensure_connected();
-  bool connected() const { return ctx_ != nullptr; }
+  bool connected() const { return link_ != nullptr; }
   /// Drops the connection; the next command reconnects.
   void disconnect();
 
@@ -102,14 +107,20 @@ class Connection {
              const std::vector<std::string_view>& args);
   /// Sets the reply timeout for the following commands (zero: wait forever).
   void set_command_timeout(std::chrono::milliseconds timeout);
+  /// Waits for the next reply without sending anything: the messages of a subscribed (pub/sub)
+  /// connection. Honours the command timeout; a broken connection throws ConnectionError and
+  /// is not reconnected here (a new connection would not be subscribed).
+  Reply receive();
+  /// The socket's descriptor while connected, else -1. Another thread may shutdown(2) it to
+  /// end a receive() that waits forever (the only cross-thread use allowed).
+  int native_handle() const;
 
  private:
   void connect_once();
   Reply read_reply(const char* what);
-  [[noreturn]] void fail_io(const std::string& what);
 
   ConnectionOptions options_;
-  redisContext* ctx_ = nullptr;
+  std::unique_ptr<detail::Link> link_;
   std::chrono::milliseconds current_timeout_{0};
 };
 
