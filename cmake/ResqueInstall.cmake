@@ -31,7 +31,7 @@ install(FILES ${PROJECT_BINARY_DIR}/resqueConfig.cmake
 
 # pkg-config. nlohmann_json and fmt are public (Requires). hiredis is private: a static archive
 # has no other way to bring it along, so its flags go into Libs (`pkg-config --libs resque` must
-# be enough to link); a shared library lists them in Libs.private only.
+# be enough to link); a shared library lists them in Libs.private only. OpenSSL goes with it.
 set(_resque_hiredis_libs "-lhiredis")
 if(TARGET hiredis::hiredis)
   get_target_property(_resque_hiredis_loc hiredis::hiredis IMPORTED_LOCATION)
@@ -51,6 +51,15 @@ if(TARGET hiredis::hiredis)
     endif()
   endif()
 endif()
+# OpenSSL's libraries sit in the default search path on Debian; -L is only added when not.
+set(_resque_ssl_libs "-lssl -lcrypto")
+if(OPENSSL_SSL_LIBRARY)
+  get_filename_component(_resque_ssl_dir "${OPENSSL_SSL_LIBRARY}" DIRECTORY)
+  if(NOT _resque_ssl_dir IN_LIST CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES)
+    set(_resque_ssl_libs "-L${_resque_ssl_dir} -lssl -lcrypto")
+  endif()
+endif()
+string(APPEND _resque_hiredis_libs " ${_resque_ssl_libs}")
 if(RESQUE_PACKAGE_STATIC)
   set(RESQUE_PC_LIBS "${_resque_hiredis_libs} -pthread")
   set(RESQUE_PC_LIBS_PRIVATE "")
