@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "resque/options.hpp"
@@ -126,6 +127,10 @@ class Connection {
 
 /// A small pool of Connections for code shared between threads (Queue uses one). Connections
 /// are created lazily outside the lock; a broken one is reconnected by its next user.
+/// Re-entrant on one thread: a thread that already holds a lease and finds the pool exhausted
+/// shares its own connection instead of waiting for itself (a plugin that enqueues from inside
+/// an enqueue hook on a one-connection pool). Any other wait ends after
+/// options.pool_acquire_timeout with TimeoutError.
 /// Thread-safety: thread-safe.
 class ConnectionPool {
  public:
@@ -133,25 +138,34 @@ class ConnectionPool {
   explicit ConnectionPool(ConnectionOptions options, std::size_t size = 4);
   ~ConnectionPool();
 
-  /// RAII lease: returns the connection to the pool on destruction.
+  /// RAII lease: returns the connection to the pool on destruction. A lease that shares the
+  /// connection of an outer lease on the same thread returns nothing and must not outlive it.
   class Lease {
    public:
-    Lease(ConnectionPool* pool, std::unique_ptr<Connection> c) : pool_(pool), c_(std::move(c)) {}
-    Lease(Lease&&) noexcept = default;
+    Lease(ConnectionPool* pool, std::unique_ptr<Connection> c)
+        : pool_(pool), c_(std::move(c)), raw_(c_.get()) {}
+    Lease(Lease&& other) noexcept;
     /// Returns the connection it held to the pool first.
     Lease& operator=(Lease&& other) noexcept;
     ~Lease();
-    Connection& operator*() const { return *c_; }
-    Connection* operator->() const { return c_.get(); }
+    Connection& operator*() const { return *raw_; }
+    Connection* operator->() const { return raw_; }
 
    private:
+    friend class ConnectionPool;
+    explicit Lease(Connection* shared) : pool_(nullptr), raw_(shared) {}
     ConnectionPool* pool_;
     std::unique_ptr<Connection> c_;
+    Connection* raw_ = nullptr;
   };
 
-  /// Borrows a connection, waiting when all are in use.
+  /// Borrows a connection, waiting at most options().pool_acquire_timeout when all are in use.
   Lease acquire();
+  /// Same with an explicit limit (zero or negative: do not wait). Throws TimeoutError naming
+  /// the pool's size and the server when none came free in time.
+  Lease acquire(std::chrono::milliseconds timeout);
   const ConnectionOptions& options() const { return options_; }
+  std::size_t size() const { return size_; }
 
  private:
   void release(std::unique_ptr<Connection> c);
@@ -159,6 +173,9 @@ class ConnectionPool {
   std::size_t size_;
   std::size_t created_ = 0;
   std::vector<std::unique_ptr<Connection>> idle_;
+  // Connections on loan and the thread that acquired each (for the re-entrant case; a lease
+  // moved to another thread still counts as its acquirer's).
+  std::vector<std::pair<std::thread::id, Connection*>> leased_;
   std::mutex mu_;
   std::condition_variable cv_;
 };

@@ -57,6 +57,9 @@ struct ConnectionOptions {
   std::chrono::milliseconds reconnect_backoff_min{50};
   /// Largest reconnect delay. Default 2 s.
   std::chrono::milliseconds reconnect_backoff_max{2000};
+  /// Longest wait for a pooled connection when every one is in use (ConnectionPool::acquire,
+  /// hence every Queue method); then TimeoutError. Default 10 s.
+  std::chrono::milliseconds pool_acquire_timeout{10000};
 
   /// "host:port", "unix:/path" for messages.
   std::string describe() const;

@@ -322,11 +322,20 @@ ConnectionPool::ConnectionPool(ConnectionOptions options, std::size_t size)
 
 ConnectionPool::~ConnectionPool() = default;
 
+ConnectionPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), c_(std::move(other.c_)), raw_(other.raw_) {
+  other.pool_ = nullptr;
+  other.raw_ = nullptr;
+}
+
 ConnectionPool::Lease& ConnectionPool::Lease::operator=(Lease&& other) noexcept {
   if (this != &other) {
     if (pool_ != nullptr && c_) pool_->release(std::move(c_));
     pool_ = other.pool_;
     c_ = std::move(other.c_);
+    raw_ = other.raw_;
+    other.pool_ = nullptr;
+    other.raw_ = nullptr;
   }
   return *this;
 }
@@ -336,22 +345,46 @@ ConnectionPool::Lease::~Lease() {
 }
 
 ConnectionPool::Lease ConnectionPool::acquire() {
+  return acquire(options_.pool_acquire_timeout);
+}
+
+ConnectionPool::Lease ConnectionPool::acquire(std::chrono::milliseconds timeout) {
+  const auto me = std::this_thread::get_id();
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return !idle_.empty() || created_ < size_; });
+  auto available = [&] { return !idle_.empty() || created_ < size_; };
+  if (!available()) {
+    // Waiting for a connection this very thread holds would never end: share it instead. The
+    // outer user is not inside a command (this thread is here), so the connection is idle.
+    for (const auto& [thread, conn] : leased_)
+      if (thread == me) return Lease(conn);
+    if (timeout.count() <= 0 || !cv_.wait_for(lock, timeout, available))
+      throw TimeoutError(fmt::format(
+          "no connection to {} came free within {} ms: all {} of the pool are in use (raise "
+          "the pool size or ConnectionOptions::pool_acquire_timeout, or look for a lease held "
+          "while waiting for another thread)",
+          options_.describe(), timeout.count(), size_));
+  }
   if (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
+    leased_.emplace_back(me, c.get());
     return Lease(this, std::move(c));
   }
   ++created_;
-  lock.unlock();
   // Connecting happens lazily on first command, outside the lock.
-  return Lease(this, std::make_unique<Connection>(options_));
+  auto c = std::make_unique<Connection>(options_);
+  leased_.emplace_back(me, c.get());
+  return Lease(this, std::move(c));
 }
 
 void ConnectionPool::release(std::unique_ptr<Connection> c) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = leased_.begin(); it != leased_.end(); ++it)
+      if (it->second == c.get()) {
+        leased_.erase(it);
+        break;
+      }
     idle_.push_back(std::move(c));
   }
   cv_.notify_one();
