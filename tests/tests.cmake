@@ -11,6 +11,9 @@ resque_add_test(integration_connection_tls LABELS integration connection faults 
 resque_add_test(integration_tls LABELS integration connection tls
                 SOURCES integration/tls_test.cpp)
 target_include_directories(integration_tls PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)
+resque_add_test(integration_sentinel LABELS integration connection faults sentinel
+                SOURCES integration/sentinel_test.cpp)
+target_include_directories(integration_sentinel PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)
 resque_add_test(integration_pool LABELS integration connection SOURCES integration/pool_test.cpp)
 target_include_directories(integration_pool PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)
 resque_add_test(integration_worker LABELS integration worker

@@ -118,11 +118,14 @@ class Connection {
 
  private:
   void connect_once();
+  ConnectionOptions ask_sentinels() const;
+  Reply send_and_read(const std::vector<std::string_view>& argv);
   Reply read_reply(const char* what);
 
   ConnectionOptions options_;
   std::unique_ptr<detail::Link> link_;
   std::chrono::milliseconds current_timeout_{0};
+  std::string master_;  // the address the sentinels gave, for messages
 };
 
 /// A small pool of Connections for code shared between threads (Queue uses one). Connections

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace resque {
 
@@ -61,11 +62,26 @@ struct ConnectionOptions {
   /// hence every Queue method); then TimeoutError. Default 10 s.
   std::chrono::milliseconds pool_acquire_timeout{10000};
 
+  /// Sentinel: the sentinels to ask for the master, as "host:port" ("[::1]:26379" for IPv6).
+  /// When non-empty, host, port and unix_socket are ignored: each (re)connect asks them for
+  /// `sentinel_master`'s address (SENTINEL get-master-addr-by-name), connects there and checks
+  /// ROLE is master; a READONLY or LOADING reply drops the connection and asks again (the
+  /// command is re-sent once: the server did not run it). Default empty.
+  std::vector<std::string> sentinels;
+  /// The master's name as the sentinels monitor it. Default empty (required with sentinels).
+  std::string sentinel_master;
+  /// Credentials for the sentinels themselves (username/password are the master's). Default
+  /// empty: no AUTH to the sentinels.
+  std::string sentinel_username;
+  std::string sentinel_password;
+
   /// "host:port", "unix:/path" for messages.
   std::string describe() const;
 };
 
 /// Parses `redis://[user:password@]host[:port][/db][?param=value&...]`,
+/// `redis+sentinel://[user:password@]host:port[,host:port...]/master[/db][?sentinel_password=..]`
+/// (user and password are the master's; sentinel_username/sentinel_password the sentinels'),
 /// `unix:///path/to/socket[?db=N]` and `rediss://...` (TLS). For rediss:// the query may set
 /// tls_ca_file, tls_ca_dir, tls_cert_file, tls_key_file, tls_server_name and
 /// tls_insecure_skip_verify (true/false); values are percent-decoded. Percent-escapes in user

@@ -170,8 +170,74 @@ int Connection::native_handle() const {
   return link_ ? link_->transport.fd() : -1;
 }
 
+namespace {
+// "host:port" or "[v6]:port" into options' host and port.
+void set_address(ConnectionOptions& o, const std::string& addr) {
+  auto colon = addr.rfind(':');
+  std::string host = addr.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  o.host = host;
+  o.port = colon == std::string::npos ? 26379 : std::atoi(addr.c_str() + colon + 1);
+}
+
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
+}  // namespace
+
+ConnectionOptions Connection::ask_sentinels() const {
+  if (options_.sentinel_master.empty())
+    throw ConfigError(
+        fmt::format("sentinels are set for {} but sentinel_master is empty", options_.describe()));
+  std::string errors;
+  for (const auto& addr : options_.sentinels) {
+    ConnectionOptions so;
+    set_address(so, addr);
+    so.username = options_.sentinel_username;
+    so.password = options_.sentinel_password;
+    so.connect_timeout = options_.connect_timeout;
+    so.command_timeout = options_.connect_timeout;
+    so.reconnect_attempts = 1;
+    so.keepalive = false;
+    so.tls = options_.tls;
+    so.tls_ca_file = options_.tls_ca_file;
+    so.tls_ca_dir = options_.tls_ca_dir;
+    so.tls_cert_file = options_.tls_cert_file;
+    so.tls_key_file = options_.tls_key_file;
+    so.tls_insecure_skip_verify = options_.tls_insecure_skip_verify;
+    try {
+      Connection sentinel(so);
+      Reply r = sentinel.command({"SENTINEL", "get-master-addr-by-name", options_.sentinel_master});
+      if (r.is_nil() || r.size() != 2) {
+        errors += fmt::format("; {} does not know it", addr);
+        continue;
+      }
+      ConnectionOptions target = options_;
+      target.sentinels.clear();
+      target.unix_socket.clear();
+      target.host = r.element(0).string();
+      target.port = static_cast<int>(r.element(1).integer());
+      return target;
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const Error& e) {
+      errors += "; ";
+      errors += e.what();
+    }
+  }
+  throw ConnectionError(fmt::format("asking the sentinels for master '{}': no answer{}",
+                                    options_.sentinel_master, errors));
+}
+
 void Connection::connect_once() {
-  link_ = std::make_unique<detail::Link>(options_);
+  if (options_.sentinels.empty()) {
+    link_ = std::make_unique<detail::Link>(options_);
+  } else {
+    const ConnectionOptions target = ask_sentinels();
+    link_ = std::make_unique<detail::Link>(target);
+    master_ = target.describe();
+  }
   current_timeout_ = options_.command_timeout;
   try {
     if (!options_.password.empty()) {
@@ -189,6 +255,15 @@ void Connection::connect_once() {
       if (r.is_error())
         throw ReplyError(fmt::format("selecting database {} on {}: {}", options_.db,
                                      options_.describe(), r.str()));
+    }
+    if (!options_.sentinels.empty()) {
+      // Sentinels can lag behind a failover: the address they gave may be a demoted master.
+      Reply r = command_raw({"ROLE"});
+      if (r.is_error() || r.size() == 0 || r.element(0).str() != "master")
+        throw ConnectionError(
+            fmt::format("connecting to {}: the sentinels named {}, which is not a master (ROLE {})",
+                        options_.describe(), master_,
+                        r.is_error() || r.size() == 0 ? "unknown" : r.element(0).string()));
     }
   } catch (...) {
     disconnect();
@@ -248,6 +323,18 @@ Reply Connection::receive() {
 }
 
 Reply Connection::command_raw(const std::vector<std::string_view>& argv) {
+  Reply r = send_and_read(argv);
+  if (!options_.sentinels.empty() && r.is_error() &&
+      (starts_with(r.str(), "READONLY") || starts_with(r.str(), "LOADING"))) {
+    // Connected to a master that was demoted (or a server still loading): it refused the
+    // command without running it, so asking the sentinels again and re-sending once is safe.
+    disconnect();
+    r = send_and_read(argv);
+  }
+  return r;
+}
+
+Reply Connection::send_and_read(const std::vector<std::string_view>& argv) {
   ensure_connected();
   std::string buf;
   append_resp(buf, argv);
@@ -284,6 +371,13 @@ std::vector<Reply> Connection::pipeline(const std::vector<std::vector<std::strin
   std::vector<Reply> out;
   out.reserve(commands.size());
   for (std::size_t i = 0; i < commands.size(); ++i) out.push_back(read_reply("reading pipeline"));
+  // Not re-sent (some commands may have run), but the next command asks the sentinels again.
+  if (!options_.sentinels.empty())
+    for (const auto& r : out)
+      if (r.is_error() && (starts_with(r.str(), "READONLY") || starts_with(r.str(), "LOADING"))) {
+        disconnect();
+        break;
+      }
   return out;
 }
 

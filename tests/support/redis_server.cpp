@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -166,6 +167,31 @@ void RedisServer::start() {
         "--tls-auth-clients"};
     args.insert(args.end(), tls.begin(), tls.end());
     args.push_back(opts_.tls_auth_clients ? "yes" : "no");
+  }
+  if (opts_.sentinel_monitor_port != 0) {
+    // Sentinel mode needs a config file it can rewrite; written once, kept across restarts.
+    const std::string conf = dir_ + "/sentinel.conf";
+    if (!std::filesystem::exists(conf)) {
+      std::ofstream f(conf);
+      const std::string& m = opts_.sentinel_master;
+      f << "sentinel monitor " << m << " 127.0.0.1 " << opts_.sentinel_monitor_port << " 2\n"
+        << "sentinel down-after-milliseconds " << m << " 1000\n"
+        << "sentinel failover-timeout " << m << " 4000\n"
+        << "sentinel parallel-syncs " << m << " 1\n";
+    }
+    args = {"redis-server",
+            conf,
+            "--sentinel",
+            "--port",
+            std::to_string(port_),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            dir_,
+            "--logfile",
+            dir_ + "/redis.log",
+            "--daemonize",
+            "no"};
   }
   for (const auto& a : opts_.extra_args) args.push_back(a);
   const pid_t parent = ::getpid();

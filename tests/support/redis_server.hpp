@@ -17,6 +17,10 @@ struct RedisServerOptions {
   std::vector<std::string> extra_args;  // more redis-server arguments
   bool tls = false;                     // serve TLS only (--port 0 --tls-port), with test_certs()
   bool tls_auth_clients = false;        // tls-auth-clients yes: options() then carry a client cert
+  // A sentinel (redis-server --sentinel) monitoring "<sentinel_master>" at 127.0.0.1:<port>
+  // with quorum 2 and a 1 s down-after, when sentinel_monitor_port is non-zero.
+  int sentinel_monitor_port = 0;
+  std::string sentinel_master = "mymaster";
 };
 
 /// Certificates made once per test process with the openssl CLI, in a temporary directory

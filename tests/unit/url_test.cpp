@@ -110,6 +110,29 @@ TEST(Url, Tls) {
   EXPECT_NE(error_of("rediss://h?tls_ca_file").find("has no '='"), std::string::npos);
 }
 
+TEST(Url, Sentinel) {
+  auto o = parse_redis_url("redis+sentinel://u:p%40ss@s1:26380,s2,[::1]:26381/mymaster/3");
+  EXPECT_EQ(o.sentinels, (std::vector<std::string>{"s1:26380", "s2:26379", "[::1]:26381"}));
+  EXPECT_EQ(o.sentinel_master, "mymaster");
+  EXPECT_EQ(o.db, 3);
+  EXPECT_EQ(o.username, "u");  // the master's credentials
+  EXPECT_EQ(o.password, "p@ss");
+  EXPECT_TRUE(o.sentinel_password.empty());
+  EXPECT_FALSE(o.tls);
+  EXPECT_EQ(o.describe(), "master 'mymaster' via sentinel s1:26380,s2:26379,[::1]:26381");
+  auto q = parse_redis_url("rediss+sentinel://s1/m?sentinel_password=x&tls_ca_file=/ca.pem");
+  EXPECT_TRUE(q.tls);
+  EXPECT_EQ(q.sentinel_password, "x");
+  EXPECT_EQ(q.tls_ca_file, "/ca.pem");
+  EXPECT_EQ(q.db, 0);
+  EXPECT_NE(error_of("redis+sentinel://s1:26379").find("missing the master's name"),
+            std::string::npos);
+  EXPECT_NE(error_of("redis+sentinel://s1:x/m").find("port 'x' is not a number"),
+            std::string::npos);
+  EXPECT_NE(error_of("redis+sentinel://s1,,s2/m").find("missing sentinel host"), std::string::npos);
+  EXPECT_NE(error_of("redis://h?sentinel_password=x").find("needs rediss://"), std::string::npos);
+}
+
 TEST(Url, FromEnv) {
   ::setenv("REDIS_URL", "redis://envhost:1234/5", 1);
   auto o = resque::options_from_env();
