@@ -338,9 +338,9 @@ Reply Connection::send_and_read(const std::vector<std::string_view>& argv) {
   ensure_connected();
   std::string buf;
   append_resp(buf, argv);
-  const std::string what = fmt::format("sending {}", argv.empty() ? "" : std::string(argv[0]));
   try {
-    link_->transport.write_all(buf, current_timeout_, what.c_str());
+    // A constant label: formatting the command's name here would cost every command.
+    link_->transport.write_all(buf, current_timeout_, "sending a command");
   } catch (...) {
     disconnect();
     throw;
