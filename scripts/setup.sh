@@ -16,7 +16,7 @@ for arg in "$@"; do
   esac
 done
 
-pkgs=(build-essential cmake ninja-build pkg-config redis-server libhiredis-dev libcctz-dev
+pkgs=(build-essential cmake ninja-build pkg-config redis-server libhiredis-dev libcctz-dev libssl-dev openssl
       nlohmann-json3-dev libfmt-dev libgtest-dev libbenchmark-dev clang-format tzdata nodejs npm
       libcli11-dev libcpp-httplib-dev chromium)
 # Real Ruby Resque 3.0/2.7 and resque-scheduler run unmodified on these (tests label `ruby`).

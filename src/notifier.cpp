@@ -1,12 +1,13 @@
 #include "notifier.hpp"
 
-#include <hiredis/hiredis.h>
 #include <sys/socket.h>
 
 #include <string>
 #include <vector>
 
 #include "per_server.hpp"
+#include "resque/connection.hpp"
+#include "resque/error.hpp"
 #include "resque/keys.hpp"
 
 namespace resque::detail {
@@ -46,38 +47,21 @@ void Notifier::wake_all() {
 
 void Notifier::loop() {
   const std::string channel = Keys(options_.key_namespace).enqueue_channel();
+  // Through Connection, so the subscriber speaks TLS, AUTH and the timeouts as everything else
+  // does. Reconnecting is this loop's business (with its own backoff), not the Connection's.
+  ConnectionOptions o = options_;
+  o.reconnect_attempts = 1;
+  if (o.command_timeout.count() <= 0) o.command_timeout = o.connect_timeout;
   auto backoff = std::chrono::milliseconds(50);
   while (!stopping_) {
-    timeval tv{static_cast<decltype(tv.tv_sec)>(options_.connect_timeout.count() / 1000),
-               static_cast<decltype(tv.tv_usec)>((options_.connect_timeout.count() % 1000) * 1000)};
-    redisContext* c = options_.unix_socket.empty()
-                          ? redisConnectWithTimeout(options_.host.c_str(), options_.port, tv)
-                          : redisConnectUnixWithTimeout(options_.unix_socket.c_str(), tv);
-    std::unique_ptr<redisContext, void (*)(redisContext*)> ctx(c, [](redisContext* x) {
-      if (x) redisFree(x);
-    });
-    bool ok = ctx && ctx->err == 0;
-    if (ok) {
-      timeval none{0, 0};  // block until a message arrives (or shutdown())
-      redisSetTimeout(ctx.get(), none);
-      auto cmd = [&](std::vector<std::string> argv) {
-        std::vector<const char*> ptrs;
-        std::vector<size_t> lens;
-        for (auto& a : argv) {
-          ptrs.push_back(a.data());
-          lens.push_back(a.size());
-        }
-        auto* r = static_cast<redisReply*>(
-            redisCommandArgv(ctx.get(), static_cast<int>(argv.size()), ptrs.data(), lens.data()));
-        bool good = r != nullptr && r->type != REDIS_REPLY_ERROR;
-        if (r) freeReplyObject(r);
-        return good;
-      };
-      if (!options_.password.empty())
-        ok = options_.username.empty() ? cmd({"AUTH", options_.password})
-                                       : cmd({"AUTH", options_.username, options_.password});
+    Connection c(o);
+    bool ok = true;
+    try {
       // Channels are not per database, but the namespace is in the channel name.
-      if (ok) ok = cmd({"SUBSCRIBE", channel});
+      c.command({"SUBSCRIBE", channel});
+      c.set_command_timeout(std::chrono::milliseconds(0));  // block until a message arrives
+    } catch (const Error&) {
+      ok = false;
     }
     if (!ok) {
       std::unique_lock<std::mutex> lock(mu_);
@@ -89,18 +73,20 @@ void Notifier::loop() {
     {
       std::lock_guard<std::mutex> lock(fd_mu_);
       if (stopping_) break;
-      fd_ = ctx->fd;
+      fd_ = c.native_handle();
     }
     // Anything enqueued while we were not subscribed is found by this wake-up.
     wake_all();
-    while (!stopping_) {
-      void* raw = nullptr;
-      if (redisGetReply(ctx.get(), &raw) != REDIS_OK) break;
-      if (raw) freeReplyObject(raw);
-      wake_all();
+    try {
+      while (!stopping_) {
+        c.receive();
+        wake_all();
+      }
+    } catch (const Error&) {
+      // Broken (or shut down by the destructor): reconnect unless stopping.
     }
     std::lock_guard<std::mutex> lock(fd_mu_);
-    fd_ = -1;  // before ctx closes the socket at the end of this iteration
+    fd_ = -1;  // before c closes the socket at the end of this iteration
   }
 }
 

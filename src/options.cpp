@@ -10,6 +10,11 @@
 namespace resque {
 
 std::string ConnectionOptions::describe() const {
+  if (!sentinels.empty()) {
+    std::string out = "master '" + sentinel_master + "' via sentinel ";
+    for (std::size_t i = 0; i < sentinels.size(); ++i) out += (i ? "," : "") + sentinels[i];
+    return out;
+  }
   if (!unix_socket.empty()) return "unix:" + unix_socket;
   return fmt::format("{}:{}", host, port);
 }
@@ -46,12 +51,47 @@ int parse_int(const std::string& url, const std::string& s, const char* what, in
   return v;
 }
 
-bool tls_available() {
-#ifdef RESQUE_HAVE_HIREDIS_SSL
-  return true;
-#else
-  return false;
-#endif
+// rediss:// query parameters: the TLS settings a URL alone must be able to carry (a REDIS_URL
+// is often the only configuration a deployment passes).
+void apply_query(const std::string& url, const std::string& query, ConnectionOptions& o) {
+  std::size_t at = 0;
+  while (at <= query.size()) {
+    auto amp = query.find('&', at);
+    std::string item = query.substr(at, amp == std::string::npos ? std::string::npos : amp - at);
+    at = amp == std::string::npos ? query.size() + 1 : amp + 1;
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    if (eq == std::string::npos) bad_url(url, fmt::format("query item '{}' has no '='", item));
+    const std::string key = item.substr(0, eq);
+    const std::string value = percent_decode(url, item.substr(eq + 1));
+    if (key == "db") {
+      o.db = parse_int(url, value, "database", 0, 1 << 20);
+      continue;
+    }
+    if (!o.sentinels.empty() && (key == "sentinel_username" || key == "sentinel_password")) {
+      (key == "sentinel_username" ? o.sentinel_username : o.sentinel_password) = value;
+      continue;
+    }
+    if (!o.tls)
+      bad_url(url, fmt::format("query parameter '{}' needs rediss:// (only db=N otherwise)", key));
+    if (key == "tls_ca_file")
+      o.tls_ca_file = value;
+    else if (key == "tls_ca_dir")
+      o.tls_ca_dir = value;
+    else if (key == "tls_cert_file")
+      o.tls_cert_file = value;
+    else if (key == "tls_key_file")
+      o.tls_key_file = value;
+    else if (key == "tls_server_name")
+      o.tls_server_name = value;
+    else if (key == "tls_insecure_skip_verify") {
+      if (value != "true" && value != "false")
+        bad_url(url, "tls_insecure_skip_verify must be true or false");
+      o.tls_insecure_skip_verify = value == "true";
+    } else {
+      bad_url(url, fmt::format("unknown query parameter '{}'", key));
+    }
+  }
 }
 
 }  // namespace
@@ -78,16 +118,22 @@ ConnectionOptions parse_redis_url(const std::string& url) {
     }
     return o;
   }
-  if (scheme == "rediss") {
-    if (!tls_available())
-      bad_url(url,
-              "rediss:// (TLS) needs a hiredis built with SSL support (libhiredis_ssl), "
-              "which this build did not find");
+  const bool sentinel = scheme == "redis+sentinel" || scheme == "rediss+sentinel";
+  if (scheme == "rediss" || scheme == "rediss+sentinel") {
     o.tls = true;
-  } else if (scheme != "redis") {
-    bad_url(url, fmt::format("unknown scheme '{}' (use redis://, rediss:// or unix://)", scheme));
+  } else if (!sentinel && scheme != "redis") {
+    bad_url(url, fmt::format("unknown scheme '{}' (use redis://, rediss://, unix:// or "
+                             "redis+sentinel://)",
+                             scheme));
   }
 
+  std::string query;
+  const auto cred_end = rest.rfind('@');  // a password may hold a '?'
+  if (auto q = rest.find('?', cred_end == std::string::npos ? 0 : cred_end);
+      q != std::string::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
   std::string path;
   if (auto slash = rest.find('/'); slash != std::string::npos) {
     path = rest.substr(slash + 1);
@@ -103,6 +149,40 @@ ConnectionOptions parse_redis_url(const std::string& url) {
       // redis://secret@host is the common shorthand for a password without a user.
       o.password = percent_decode(url, cred);
     }
+  }
+  if (sentinel) {
+    // host:port[,host:port...]/master[/db]
+    std::size_t at = 0;
+    while (at <= rest.size()) {
+      auto comma = rest.find(',', at);
+      std::string one =
+          rest.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+      at = comma == std::string::npos ? rest.size() + 1 : comma + 1;
+      std::string host = one, port = "26379";
+      if (!one.empty() && one[0] == '[') {
+        auto close = one.find(']');
+        if (close == std::string::npos) bad_url(url, "unterminated IPv6 address");
+        host = one.substr(1, close - 1);
+        if (close + 1 < one.size()) {
+          if (one[close + 1] != ':') bad_url(url, "expected ':' after the IPv6 address");
+          port = one.substr(close + 2);
+        }
+        host = "[" + host + "]";
+      } else if (auto colon = one.find(':'); colon != std::string::npos) {
+        host = one.substr(0, colon);
+        port = one.substr(colon + 1);
+      }
+      if (host.empty() || host == "[]") bad_url(url, "missing sentinel host");
+      o.sentinels.push_back(host + ":" + std::to_string(parse_int(url, port, "port", 1, 65535)));
+    }
+    auto slash = path.find('/');
+    o.sentinel_master = path.substr(0, slash);
+    if (o.sentinel_master.empty()) bad_url(url, "missing the master's name after the sentinels");
+    if (slash != std::string::npos)
+      o.db = parse_int(url, path.substr(slash + 1), "database", 0, 1 << 20);
+    o.host.clear();
+    apply_query(url, query, o);
+    return o;
   }
   if (!rest.empty() && rest[0] == '[') {  // [::1]:6379
     auto close = rest.find(']');
@@ -121,6 +201,7 @@ ConnectionOptions parse_redis_url(const std::string& url) {
   }
   if (o.host.empty()) bad_url(url, "missing host");
   if (!path.empty()) o.db = parse_int(url, path, "database", 0, 1 << 20);
+  apply_query(url, query, o);
   return o;
 }
 

@@ -5,6 +5,17 @@ resque_add_test(unit_connection PRIVATE LABELS unit connection
                 SOURCES unit/url_test.cpp unit/sha1_test.cpp)
 resque_add_test(integration_connection LABELS integration connection faults
                 SOURCES integration/connection_test.cpp)
+# The same connection tests against a TLS-only server, plus what only TLS has (label tls).
+resque_add_test(integration_connection_tls LABELS integration connection faults tls
+                SOURCES integration/connection_test.cpp PREFIX "tls." DEFINES RESQUE_TEST_OVER_TLS)
+resque_add_test(integration_tls LABELS integration connection tls
+                SOURCES integration/tls_test.cpp)
+target_include_directories(integration_tls PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)
+resque_add_test(integration_sentinel LABELS integration connection faults sentinel
+                SOURCES integration/sentinel_test.cpp)
+target_include_directories(integration_sentinel PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)
+resque_add_test(integration_pool LABELS integration connection SOURCES integration/pool_test.cpp)
+target_include_directories(integration_pool PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)
 resque_add_test(integration_worker LABELS integration worker
                 SOURCES integration/worker_test.cpp)
 resque_add_test(unit_codec LABELS unit queue

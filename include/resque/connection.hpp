@@ -1,7 +1,8 @@
 #pragma once
 /// @file connection.hpp
-/// A thin RAII layer over hiredis: Reply, Connection (one redisContext), Script (EVALSHA with
-/// NOSCRIPT fallback) and ConnectionPool (for code shared between threads).
+/// A thin RAII layer over Redis: Reply, Connection (one socket or TLS session; hiredis parses
+/// the replies), Script (EVALSHA with NOSCRIPT fallback) and ConnectionPool (for code shared
+/// between threads).
 
 #include <chrono>
 #include <condition_variable>
@@ -11,14 +12,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "resque/options.hpp"
 
 struct redisReply;
-struct redisContext;
 
 namespace resque {
+
+namespace detail {
+class Link;
+}
 
 /// One Redis reply. Owns its redisReply (freed on destruction); element() gives non-owning views.
 /// Thread-safety: none needed (a value owned by one thread).
@@ -65,7 +70,8 @@ class Script {
   std::string sha1_;
 };
 
-/// One connection to Redis (one redisContext). Commands are argv-style and binary-safe.
+/// One connection to Redis: a TCP or Unix socket, or a TLS session over TCP when options.tls.
+/// Commands are argv-style and binary-safe.
 /// After an I/O error the context is dropped; the next command reconnects with bounded
 /// exponential backoff. A command interrupted by a broken connection is reported with
 /// ConnectionError and never retried silently, since the server may have executed it.
@@ -83,7 +89,7 @@ class Connection {
 
   /// Connects now if not connected (with backoff). Throws ConnectionError on failure.
   void ensure_connected();
-  bool connected() const { return ctx_ != nullptr; }
+  bool connected() const { return link_ != nullptr; }
   /// Drops the connection; the next command reconnects.
   void disconnect();
 
@@ -102,19 +108,32 @@ class Connection {
              const std::vector<std::string_view>& args);
   /// Sets the reply timeout for the following commands (zero: wait forever).
   void set_command_timeout(std::chrono::milliseconds timeout);
+  /// Waits for the next reply without sending anything: the messages of a subscribed (pub/sub)
+  /// connection. Honours the command timeout; a broken connection throws ConnectionError and
+  /// is not reconnected here (a new connection would not be subscribed).
+  Reply receive();
+  /// The socket's descriptor while connected, else -1. Another thread may shutdown(2) it to
+  /// end a receive() that waits forever (the only cross-thread use allowed).
+  int native_handle() const;
 
  private:
   void connect_once();
+  ConnectionOptions ask_sentinels() const;
+  Reply send_and_read(const std::vector<std::string_view>& argv);
   Reply read_reply(const char* what);
-  [[noreturn]] void fail_io(const std::string& what);
 
   ConnectionOptions options_;
-  redisContext* ctx_ = nullptr;
+  std::unique_ptr<detail::Link> link_;
   std::chrono::milliseconds current_timeout_{0};
+  std::string master_;  // the address the sentinels gave, for messages
 };
 
 /// A small pool of Connections for code shared between threads (Queue uses one). Connections
 /// are created lazily outside the lock; a broken one is reconnected by its next user.
+/// Re-entrant on one thread: a thread that already holds a lease and finds the pool exhausted
+/// shares its own connection instead of waiting for itself (a plugin that enqueues from inside
+/// an enqueue hook on a one-connection pool). Any other wait ends after
+/// options.pool_acquire_timeout with TimeoutError.
 /// Thread-safety: thread-safe.
 class ConnectionPool {
  public:
@@ -122,25 +141,34 @@ class ConnectionPool {
   explicit ConnectionPool(ConnectionOptions options, std::size_t size = 4);
   ~ConnectionPool();
 
-  /// RAII lease: returns the connection to the pool on destruction.
+  /// RAII lease: returns the connection to the pool on destruction. A lease that shares the
+  /// connection of an outer lease on the same thread returns nothing and must not outlive it.
   class Lease {
    public:
-    Lease(ConnectionPool* pool, std::unique_ptr<Connection> c) : pool_(pool), c_(std::move(c)) {}
-    Lease(Lease&&) noexcept = default;
+    Lease(ConnectionPool* pool, std::unique_ptr<Connection> c)
+        : pool_(pool), c_(std::move(c)), raw_(c_.get()) {}
+    Lease(Lease&& other) noexcept;
     /// Returns the connection it held to the pool first.
     Lease& operator=(Lease&& other) noexcept;
     ~Lease();
-    Connection& operator*() const { return *c_; }
-    Connection* operator->() const { return c_.get(); }
+    Connection& operator*() const { return *raw_; }
+    Connection* operator->() const { return raw_; }
 
    private:
+    friend class ConnectionPool;
+    explicit Lease(Connection* shared) : pool_(nullptr), raw_(shared) {}
     ConnectionPool* pool_;
     std::unique_ptr<Connection> c_;
+    Connection* raw_ = nullptr;
   };
 
-  /// Borrows a connection, waiting when all are in use.
+  /// Borrows a connection, waiting at most options().pool_acquire_timeout when all are in use.
   Lease acquire();
+  /// Same with an explicit limit (zero or negative: do not wait). Throws TimeoutError naming
+  /// the pool's size and the server when none came free in time.
+  Lease acquire(std::chrono::milliseconds timeout);
   const ConnectionOptions& options() const { return options_; }
+  std::size_t size() const { return size_; }
 
  private:
   void release(std::unique_ptr<Connection> c);
@@ -148,6 +176,9 @@ class ConnectionPool {
   std::size_t size_;
   std::size_t created_ = 0;
   std::vector<std::unique_ptr<Connection>> idle_;
+  // Connections on loan and the thread that acquired each (for the re-entrant case; a lease
+  // moved to another thread still counts as its acquirer's).
+  std::vector<std::pair<std::thread::id, Connection*>> leased_;
   std::mutex mu_;
   std::condition_variable cv_;
 };

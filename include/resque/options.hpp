@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace resque {
 
@@ -31,8 +32,25 @@ struct ConnectionOptions {
   bool keepalive = true;
   /// Key namespace: every key is "<ns>:<name>". Default "resque", as Ruby and node use.
   std::string key_namespace = "resque";
-  /// Use TLS (rediss://). Needs a hiredis built with SSL; Default false.
+  /// Use TLS (rediss://), through OpenSSL: the server's certificate is verified against the CA
+  /// below (or the system's CAs) and must name the host connected to. Default false.
   bool tls = false;
+  /// PEM file of the CA(s) that signed the server's certificate. Default empty: the system's
+  /// CA store (with tls_ca_dir empty too).
+  std::string tls_ca_file;
+  /// Directory of hashed CA certificates (c_rehash layout). Default empty.
+  std::string tls_ca_dir;
+  /// Client certificate (PEM, may hold the chain) for servers with tls-auth-clients. Default
+  /// empty: none.
+  std::string tls_cert_file;
+  /// Private key of tls_cert_file (PEM). Default empty: read from tls_cert_file.
+  std::string tls_key_file;
+  /// Name sent as SNI and checked against the certificate. Default empty: `host` (an IP
+  /// address is checked against the certificate's IP entries and sends no SNI).
+  std::string tls_server_name;
+  /// DANGER: accept any certificate from anyone (no CA or host name check), which lets anyone
+  /// on the path read and change every job. For local experiments only. Default false.
+  bool tls_insecure_skip_verify = false;
   /// Reconnect attempts after a broken connection, with exponential backoff starting at
   /// `reconnect_backoff_min` and capped at `reconnect_backoff_max`. Default 3.
   int reconnect_attempts = 3;
@@ -40,14 +58,34 @@ struct ConnectionOptions {
   std::chrono::milliseconds reconnect_backoff_min{50};
   /// Largest reconnect delay. Default 2 s.
   std::chrono::milliseconds reconnect_backoff_max{2000};
+  /// Longest wait for a pooled connection when every one is in use (ConnectionPool::acquire,
+  /// hence every Queue method); then TimeoutError. Default 10 s.
+  std::chrono::milliseconds pool_acquire_timeout{10000};
+
+  /// Sentinel: the sentinels to ask for the master, as "host:port" ("[::1]:26379" for IPv6).
+  /// When non-empty, host, port and unix_socket are ignored: each (re)connect asks them for
+  /// `sentinel_master`'s address (SENTINEL get-master-addr-by-name), connects there and checks
+  /// ROLE is master; a READONLY or LOADING reply drops the connection and asks again (the
+  /// command is re-sent once: the server did not run it). Default empty.
+  std::vector<std::string> sentinels;
+  /// The master's name as the sentinels monitor it. Default empty (required with sentinels).
+  std::string sentinel_master;
+  /// Credentials for the sentinels themselves (username/password are the master's). Default
+  /// empty: no AUTH to the sentinels.
+  std::string sentinel_username;
+  std::string sentinel_password;
 
   /// "host:port", "unix:/path" for messages.
   std::string describe() const;
 };
 
-/// Parses `redis://[user:password@]host[:port][/db]`, `unix:///path/to/socket[?db=N]` and
-/// `rediss://...` (TLS; refused with a clear ConfigError when hiredis has no SSL support).
-/// Percent-escapes in user and password are decoded. Throws ConfigError on malformed input.
+/// Parses `redis://[user:password@]host[:port][/db][?param=value&...]`,
+/// `redis+sentinel://[user:password@]host:port[,host:port...]/master[/db][?sentinel_password=..]`
+/// (user and password are the master's; sentinel_username/sentinel_password the sentinels'),
+/// `unix:///path/to/socket[?db=N]` and `rediss://...` (TLS). For rediss:// the query may set
+/// tls_ca_file, tls_ca_dir, tls_cert_file, tls_key_file, tls_server_name and
+/// tls_insecure_skip_verify (true/false); values are percent-decoded. Percent-escapes in user
+/// and password are decoded. Throws ConfigError on malformed input.
 ConnectionOptions parse_redis_url(const std::string& url);
 
 /// Options from the REDIS_URL environment variable, or the defaults when it is unset or empty.

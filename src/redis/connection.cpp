@@ -2,15 +2,13 @@
 
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
-#include <poll.h>
-#include <sys/socket.h>
 
-#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <thread>
 
 #include "redis/sha1.hpp"
+#include "redis/transport.hpp"
 #include "resque/error.hpp"
 
 namespace resque {
@@ -103,24 +101,22 @@ Script::Script(std::string source) : source_(std::move(source)), sha1_(detail::s
 
 // ---------------------------------------------------------------- Connection
 
+namespace detail {
+// What a connected Connection owns: the byte stream and hiredis' reply parser for it.
+class Link {
+ public:
+  explicit Link(const ConnectionOptions& o) : transport(o), reader(redisReaderCreate()) {
+    if (reader == nullptr) throw ConnectionError("out of memory creating a reply reader");
+  }
+  ~Link() { redisReaderFree(reader); }
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+  Transport transport;
+  redisReader* reader;
+};
+}  // namespace detail
+
 namespace {
-timeval to_timeval(std::chrono::milliseconds ms) {
-  timeval tv{};
-  tv.tv_sec = static_cast<decltype(tv.tv_sec)>(ms.count() / 1000);
-  tv.tv_usec = static_cast<decltype(tv.tv_usec)>((ms.count() % 1000) * 1000);
-  return tv;
-}
-
-bool is_timeout(const redisContext* c) {
-#ifdef REDIS_ERR_TIMEOUT
-  if (c->err == REDIS_ERR_TIMEOUT) return true;
-#endif
-  if (c->err != REDIS_ERR_IO) return false;
-  return errno == EAGAIN || errno == EWOULDBLOCK || errno == ETIMEDOUT ||
-         std::strstr(c->errstr, "timed out") != nullptr ||
-         std::strstr(c->errstr, "temporarily unavailable") != nullptr;
-}
-
 // The RESP request is built here rather than by hiredis: 0.14's redisFormatSdsCommandArgv
 // grows an sds with sdscatfmt one argument at a time, which callgrind showed as a fifth of a
 // worker step's client-side instructions. The bytes sent are identical. Sized exactly first,
@@ -162,54 +158,87 @@ void append_resp(std::string& out, const Args& argv) {
 
 Connection::Connection(ConnectionOptions options) : options_(std::move(options)) {}
 
-Connection::~Connection() {
-  disconnect();
-}
-
-Connection::Connection(Connection&& o) noexcept
-    : options_(std::move(o.options_)), ctx_(o.ctx_), current_timeout_(o.current_timeout_) {
-  o.ctx_ = nullptr;
-}
-
-Connection& Connection::operator=(Connection&& o) noexcept {
-  if (this != &o) {
-    disconnect();
-    options_ = std::move(o.options_);
-    ctx_ = o.ctx_;
-    current_timeout_ = o.current_timeout_;
-    o.ctx_ = nullptr;
-  }
-  return *this;
-}
+Connection::~Connection() = default;
+Connection::Connection(Connection&& o) noexcept = default;
+Connection& Connection::operator=(Connection&& o) noexcept = default;
 
 void Connection::disconnect() {
-  if (ctx_ != nullptr) {
-    redisFree(ctx_);
-    ctx_ = nullptr;
+  link_.reset();
+}
+
+int Connection::native_handle() const {
+  return link_ ? link_->transport.fd() : -1;
+}
+
+namespace {
+// "host:port" or "[v6]:port" into options' host and port.
+void set_address(ConnectionOptions& o, const std::string& addr) {
+  auto colon = addr.rfind(':');
+  std::string host = addr.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  o.host = host;
+  o.port = colon == std::string::npos ? 26379 : std::atoi(addr.c_str() + colon + 1);
+}
+
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
+}  // namespace
+
+ConnectionOptions Connection::ask_sentinels() const {
+  if (options_.sentinel_master.empty())
+    throw ConfigError(
+        fmt::format("sentinels are set for {} but sentinel_master is empty", options_.describe()));
+  std::string errors;
+  for (const auto& addr : options_.sentinels) {
+    ConnectionOptions so;
+    set_address(so, addr);
+    so.username = options_.sentinel_username;
+    so.password = options_.sentinel_password;
+    so.connect_timeout = options_.connect_timeout;
+    so.command_timeout = options_.connect_timeout;
+    so.reconnect_attempts = 1;
+    so.keepalive = false;
+    so.tls = options_.tls;
+    so.tls_ca_file = options_.tls_ca_file;
+    so.tls_ca_dir = options_.tls_ca_dir;
+    so.tls_cert_file = options_.tls_cert_file;
+    so.tls_key_file = options_.tls_key_file;
+    so.tls_insecure_skip_verify = options_.tls_insecure_skip_verify;
+    try {
+      Connection sentinel(so);
+      Reply r = sentinel.command({"SENTINEL", "get-master-addr-by-name", options_.sentinel_master});
+      if (r.is_nil() || r.size() != 2) {
+        errors += fmt::format("; {} does not know it", addr);
+        continue;
+      }
+      ConnectionOptions target = options_;
+      target.sentinels.clear();
+      target.unix_socket.clear();
+      target.host = r.element(0).string();
+      target.port = static_cast<int>(r.element(1).integer());
+      return target;
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const Error& e) {
+      errors += "; ";
+      errors += e.what();
+    }
   }
+  throw ConnectionError(fmt::format("asking the sentinels for master '{}': no answer{}",
+                                    options_.sentinel_master, errors));
 }
 
 void Connection::connect_once() {
-  if (options_.tls)
-    throw ConfigError(fmt::format("connecting to {}: TLS needs a hiredis built with SSL support",
-                                  options_.describe()));
-  const timeval ctv = to_timeval(options_.connect_timeout);
-  redisContext* c = options_.unix_socket.empty()
-                        ? redisConnectWithTimeout(options_.host.c_str(), options_.port, ctv)
-                        : redisConnectUnixWithTimeout(options_.unix_socket.c_str(), ctv);
-  if (c == nullptr)
-    throw ConnectionError(fmt::format("connecting to {}: out of memory", options_.describe()));
-  if (c->err != 0) {
-    std::string msg = fmt::format("connecting to {}: {}", options_.describe(), c->errstr);
-    const bool timeout = is_timeout(c);
-    redisFree(c);
-    if (timeout) throw TimeoutError(msg);
-    throw ConnectionError(msg);
+  if (options_.sentinels.empty()) {
+    link_ = std::make_unique<detail::Link>(options_);
+  } else {
+    const ConnectionOptions target = ask_sentinels();
+    link_ = std::make_unique<detail::Link>(target);
+    master_ = target.describe();
   }
-  ctx_ = c;
   current_timeout_ = options_.command_timeout;
-  if (current_timeout_.count() > 0) redisSetTimeout(ctx_, to_timeval(current_timeout_));
-  if (options_.keepalive && options_.unix_socket.empty()) redisEnableKeepAlive(ctx_);
   try {
     if (!options_.password.empty()) {
       Reply r = options_.username.empty()
@@ -227,6 +256,15 @@ void Connection::connect_once() {
         throw ReplyError(fmt::format("selecting database {} on {}: {}", options_.db,
                                      options_.describe(), r.str()));
     }
+    if (!options_.sentinels.empty()) {
+      // Sentinels can lag behind a failover: the address they gave may be a demoted master.
+      Reply r = command_raw({"ROLE"});
+      if (r.is_error() || r.size() == 0 || r.element(0).str() != "master")
+        throw ConnectionError(
+            fmt::format("connecting to {}: the sentinels named {}, which is not a master (ROLE {})",
+                        options_.describe(), master_,
+                        r.is_error() || r.size() == 0 ? "unknown" : r.element(0).string()));
+    }
   } catch (...) {
     disconnect();
     throw;
@@ -234,16 +272,11 @@ void Connection::connect_once() {
 }
 
 void Connection::ensure_connected() {
-  if (ctx_ != nullptr) {
+  if (link_) {
     // A connection the server closed while we were idle (CLIENT KILL, restart, idle timeout)
     // shows as readable with EOF. Nothing has been sent yet, so reconnecting is safe here.
-    pollfd p{ctx_->fd, POLLIN, 0};
-    if (::poll(&p, 1, 0) > 0) {
-      char b;
-      ssize_t n = ::recv(ctx_->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) disconnect();
-    }
-    if (ctx_ != nullptr) return;
+    if (link_->transport.closed_while_idle()) disconnect();
+    if (link_) return;
   }
   auto delay = options_.reconnect_backoff_min;
   const int attempts = std::max(1, options_.reconnect_attempts);
@@ -259,30 +292,60 @@ void Connection::ensure_connected() {
   }
 }
 
-void Connection::fail_io(const std::string& what) {
-  std::string msg = fmt::format("{} on {}: {}", what, options_.describe(),
-                                ctx_ != nullptr ? ctx_->errstr : "not connected");
-  const bool timeout = ctx_ != nullptr && is_timeout(ctx_);
-  // The context is unusable after an I/O error (hiredis keeps the error sticky); drop it so
-  // the next command reconnects.
-  disconnect();
-  if (timeout) throw TimeoutError(msg);
-  throw ConnectionError(msg);
+Reply Connection::read_reply(const char* what) {
+  // The connection is unusable after an I/O or protocol error (a reply may be half read); it is
+  // dropped so the next command reconnects.
+  try {
+    for (;;) {
+      void* raw = nullptr;
+      if (redisReaderGetReply(link_->reader, &raw) != REDIS_OK)
+        throw ProtocolError(
+            fmt::format("{} on {}: {}", what, options_.describe(), link_->reader->errstr));
+      if (raw != nullptr) return Reply(static_cast<redisReply*>(raw));
+      char buf[16 * 1024];
+      const std::size_t n = link_->transport.read_some(buf, sizeof buf, current_timeout_, what);
+      if (redisReaderFeed(link_->reader, buf, n) != REDIS_OK)
+        throw ProtocolError(
+            fmt::format("{} on {}: {}", what, options_.describe(), link_->reader->errstr));
+    }
+  } catch (...) {
+    disconnect();
+    throw;
+  }
 }
 
-Reply Connection::read_reply(const char* what) {
-  void* raw = nullptr;
-  if (redisGetReply(ctx_, &raw) != REDIS_OK) fail_io(what);
-  return Reply(static_cast<redisReply*>(raw));
+Reply Connection::receive() {
+  // Never reconnects: a new connection would not carry the caller's subscriptions.
+  if (!link_)
+    throw ConnectionError(
+        fmt::format("waiting for a message on {}: not connected", options_.describe()));
+  return read_reply("waiting for a message");
 }
 
 Reply Connection::command_raw(const std::vector<std::string_view>& argv) {
+  Reply r = send_and_read(argv);
+  if (!options_.sentinels.empty() && r.is_error() &&
+      (starts_with(r.str(), "READONLY") || starts_with(r.str(), "LOADING"))) {
+    // Connected to a master that was demoted (or a server still loading): it refused the
+    // command without running it, so asking the sentinels again and re-sending once is safe.
+    disconnect();
+    r = send_and_read(argv);
+  }
+  return r;
+}
+
+Reply Connection::send_and_read(const std::vector<std::string_view>& argv) {
   ensure_connected();
   std::string buf;
   append_resp(buf, argv);
-  if (redisAppendFormattedCommand(ctx_, buf.data(), buf.size()) != REDIS_OK)
-    fail_io(fmt::format("sending {}", argv.empty() ? "" : std::string(argv[0])).c_str());
-  return read_reply(argv.empty() ? "command" : "reading reply");
+  try {
+    // A constant label: formatting the command's name here would cost every command.
+    link_->transport.write_all(buf, current_timeout_, "sending a command");
+  } catch (...) {
+    disconnect();
+    throw;
+  }
+  return read_reply("reading reply");
 }
 
 Reply Connection::command(const std::vector<std::string_view>& argv) {
@@ -297,11 +360,24 @@ std::vector<Reply> Connection::pipeline(const std::vector<std::vector<std::strin
   ensure_connected();
   std::string buf;
   for (const auto& cmd : commands) append_resp(buf, cmd);
-  if (!commands.empty() && redisAppendFormattedCommand(ctx_, buf.data(), buf.size()) != REDIS_OK)
-    fail_io("queueing a pipelined command");
+  if (!commands.empty()) {
+    try {
+      link_->transport.write_all(buf, current_timeout_, "sending a pipeline");
+    } catch (...) {
+      disconnect();
+      throw;
+    }
+  }
   std::vector<Reply> out;
   out.reserve(commands.size());
   for (std::size_t i = 0; i < commands.size(); ++i) out.push_back(read_reply("reading pipeline"));
+  // Not re-sent (some commands may have run), but the next command asks the sentinels again.
+  if (!options_.sentinels.empty())
+    for (const auto& r : out)
+      if (r.is_error() && (starts_with(r.str(), "READONLY") || starts_with(r.str(), "LOADING"))) {
+        disconnect();
+        break;
+      }
   return out;
 }
 
@@ -329,11 +405,8 @@ Reply Connection::eval(const Script& script, const std::vector<std::string_view>
 }
 
 void Connection::set_command_timeout(std::chrono::milliseconds timeout) {
-  if (ctx_ != nullptr && timeout != current_timeout_) {
-    // Zero means "no timeout"; hiredis expresses that as a zero timeval.
-    redisSetTimeout(ctx_, to_timeval(timeout));
-    current_timeout_ = timeout;
-  }
+  // Zero means "no timeout". Kept across reconnects until connect_once resets it.
+  if (link_) current_timeout_ = timeout;
 }
 
 // ---------------------------------------------------------------- ConnectionPool
@@ -343,11 +416,20 @@ ConnectionPool::ConnectionPool(ConnectionOptions options, std::size_t size)
 
 ConnectionPool::~ConnectionPool() = default;
 
+ConnectionPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), c_(std::move(other.c_)), raw_(other.raw_) {
+  other.pool_ = nullptr;
+  other.raw_ = nullptr;
+}
+
 ConnectionPool::Lease& ConnectionPool::Lease::operator=(Lease&& other) noexcept {
   if (this != &other) {
     if (pool_ != nullptr && c_) pool_->release(std::move(c_));
     pool_ = other.pool_;
     c_ = std::move(other.c_);
+    raw_ = other.raw_;
+    other.pool_ = nullptr;
+    other.raw_ = nullptr;
   }
   return *this;
 }
@@ -357,22 +439,46 @@ ConnectionPool::Lease::~Lease() {
 }
 
 ConnectionPool::Lease ConnectionPool::acquire() {
+  return acquire(options_.pool_acquire_timeout);
+}
+
+ConnectionPool::Lease ConnectionPool::acquire(std::chrono::milliseconds timeout) {
+  const auto me = std::this_thread::get_id();
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return !idle_.empty() || created_ < size_; });
+  auto available = [&] { return !idle_.empty() || created_ < size_; };
+  if (!available()) {
+    // Waiting for a connection this very thread holds would never end: share it instead. The
+    // outer user is not inside a command (this thread is here), so the connection is idle.
+    for (const auto& [thread, conn] : leased_)
+      if (thread == me) return Lease(conn);
+    if (timeout.count() <= 0 || !cv_.wait_for(lock, timeout, available))
+      throw TimeoutError(fmt::format(
+          "no connection to {} came free within {} ms: all {} of the pool are in use (raise "
+          "the pool size or ConnectionOptions::pool_acquire_timeout, or look for a lease held "
+          "while waiting for another thread)",
+          options_.describe(), timeout.count(), size_));
+  }
   if (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
+    leased_.emplace_back(me, c.get());
     return Lease(this, std::move(c));
   }
   ++created_;
-  lock.unlock();
   // Connecting happens lazily on first command, outside the lock.
-  return Lease(this, std::make_unique<Connection>(options_));
+  auto c = std::make_unique<Connection>(options_);
+  leased_.emplace_back(me, c.get());
+  return Lease(this, std::move(c));
 }
 
 void ConnectionPool::release(std::unique_ptr<Connection> c) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = leased_.begin(); it != leased_.end(); ++it)
+      if (it->second == c.get()) {
+        leased_.erase(it);
+        break;
+      }
     idle_.push_back(std::move(c));
   }
   cv_.notify_one();

@@ -15,6 +15,19 @@ using namespace resque;
 using resque::test::RedisServer;
 
 namespace {
+// Built twice: as is, and with RESQUE_TEST_OVER_TLS against a server that only speaks TLS.
+#ifdef RESQUE_TEST_OVER_TLS
+constexpr bool kTls = true;
+#else
+constexpr bool kTls = false;
+#endif
+
+resque::test::RedisServerOptions server_opts() {
+  resque::test::RedisServerOptions o;
+  o.tls = kTls;
+  return o;
+}
+
 std::string error_of(const std::function<void()>& f) {
   try {
     f();
@@ -26,7 +39,7 @@ std::string error_of(const std::function<void()>& f) {
 }  // namespace
 
 TEST(Connection, PingSetGet) {
-  RedisServer server;
+  RedisServer server(server_opts());
   Connection c(server.options());
   EXPECT_EQ(c.command({"PING"}).str(), "PONG");
   c.command({"SET", "k", "v"});
@@ -35,7 +48,7 @@ TEST(Connection, PingSetGet) {
 }
 
 TEST(Connection, BinarySafeValues) {
-  RedisServer server;
+  RedisServer server(server_opts());
   Connection c(server.options());
   const std::string value("a\0b\r\n\xff\x00z", 8);
   const std::string key("k\0ey", 4);
@@ -47,6 +60,7 @@ TEST(Connection, BinarySafeValues) {
 
 TEST(Connection, RefusedSaysWhere) {
   ConnectionOptions o;
+  o.tls = kTls;
   o.port = resque::test::free_port();
   o.reconnect_attempts = 1;
   Connection c(o);
@@ -67,6 +81,7 @@ TEST(Connection, ConnectTimeoutAgainstSilentSocket) {
   socklen_t len = sizeof a;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ConnectionOptions o;
+  o.tls = kTls;  // over TLS the handshake is what never completes
   o.port = ntohs(a.sin_port);
   o.connect_timeout = std::chrono::milliseconds(200);
   o.command_timeout = std::chrono::milliseconds(200);
@@ -77,7 +92,7 @@ TEST(Connection, ConnectTimeoutAgainstSilentSocket) {
 }
 
 TEST(Connection, PasswordAuth) {
-  resque::test::RedisServerOptions so;
+  auto so = server_opts();
   so.password = "s3cret";
   RedisServer server(so);
   Connection ok(server.options());
@@ -99,7 +114,7 @@ TEST(Connection, PasswordAuth) {
 }
 
 TEST(Connection, AclUser) {
-  RedisServer server;
+  RedisServer server(server_opts());
   Connection admin(server.options());
   admin.command({"ACL", "SETUSER", "jobs", "on", ">jobpass", "~resque:*", "+@all"});
   auto o = server.options();
@@ -118,7 +133,7 @@ TEST(Connection, AclUser) {
 }
 
 TEST(Connection, SelectDb) {
-  RedisServer server;
+  RedisServer server(server_opts());
   auto o = server.options();
   o.db = 3;
   Connection c3(o);
@@ -128,13 +143,15 @@ TEST(Connection, SelectDb) {
   c0.command({"SELECT", "3"});
   EXPECT_EQ(c0.command({"GET", "k"}).string(), "in3");
   // parse_redis_url's db reaches SELECT too.
-  auto ou = parse_redis_url(server.url() + "/3");
+  std::string url = server.url();  // over TLS it carries a query: the path goes before it
+  url.insert(std::min(url.find('?'), url.size()), "/3");
+  auto ou = parse_redis_url(url);
   Connection cu(ou);
   EXPECT_EQ(cu.command({"GET", "k"}).string(), "in3");
 }
 
 TEST(Connection, ReconnectsAfterClientKill) {
-  RedisServer server;
+  RedisServer server(server_opts());
   Connection c(server.options());
   c.command({"CLIENT", "SETNAME", "victim"});
   Connection admin(server.options());
@@ -145,7 +162,7 @@ TEST(Connection, ReconnectsAfterClientKill) {
 }
 
 TEST(Connection, ReconnectsAfterServerRestart) {
-  RedisServer server;
+  RedisServer server(server_opts());
   Connection c(server.options());
   c.command({"SET", "a", "1"});
   server.restart();
@@ -153,7 +170,7 @@ TEST(Connection, ReconnectsAfterServerRestart) {
 }
 
 TEST(Connection, ServerDownIsAConnectionErrorThenRecovers) {
-  RedisServer server;
+  RedisServer server(server_opts());
   auto o = server.options();
   o.reconnect_attempts = 2;
   o.reconnect_backoff_min = std::chrono::milliseconds(1);
@@ -166,7 +183,7 @@ TEST(Connection, ServerDownIsAConnectionErrorThenRecovers) {
 }
 
 TEST(Connection, CommandTimeout) {
-  RedisServer server;
+  RedisServer server(server_opts());
   auto o = server.options();
   o.command_timeout = std::chrono::milliseconds(100);
   Connection c(o);
@@ -176,7 +193,7 @@ TEST(Connection, CommandTimeout) {
 }
 
 TEST(Connection, ErrorReplyThrowsWithContext) {
-  RedisServer server;
+  RedisServer server(server_opts());
   Connection c(server.options());
   c.command({"SET", "s", "x"});
   auto msg = error_of([&] { c.command({"LPUSH", "s", "y"}); });
@@ -186,7 +203,7 @@ TEST(Connection, ErrorReplyThrowsWithContext) {
 }
 
 TEST(Connection, Pipeline) {
-  RedisServer server;
+  RedisServer server(server_opts());
   Connection c(server.options());
   auto replies = c.pipeline(
       {{"RPUSH", "l", "a"}, {"RPUSH", "l", "b"}, {"LPUSH", "l"}, {"LRANGE", "l", "0", "-1"}});
@@ -198,7 +215,7 @@ TEST(Connection, Pipeline) {
 }
 
 TEST(Connection, ScriptSurvivesScriptFlushAndRestart) {
-  RedisServer server;
+  RedisServer server(server_opts());
   Connection c(server.options());
   Script s("return redis.call('INCR', KEYS[1]) + tonumber(ARGV[1])");
   EXPECT_EQ(c.eval(s, {"n"}, {"10"}).integer(), 11);
@@ -213,7 +230,7 @@ TEST(Connection, ScriptSurvivesScriptFlushAndRestart) {
 }
 
 TEST(ConnectionPool, SharedBetweenThreads) {
-  RedisServer server;
+  RedisServer server(server_opts());
   ConnectionPool pool(server.options(), 3);
   std::vector<std::thread> ts;
   for (int t = 0; t < 8; ++t)
@@ -225,7 +242,7 @@ TEST(ConnectionPool, SharedBetweenThreads) {
 }
 
 TEST(ConnectionPool, MoveAssigningALeaseReturnsItsConnection) {
-  RedisServer server;
+  RedisServer server(server_opts());
   ConnectionPool pool(server.options(), 1);
   auto lease = pool.acquire();
   lease->command({"PING"});

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -33,6 +34,56 @@ int free_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
   return ntohs(a.sin_port);
+}
+
+namespace {
+void run_or_throw(const std::string& cmd) {
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("test certificates: failed: " + cmd);
+}
+
+struct CertDir {
+  TlsCerts certs;
+  CertDir() {
+    char tmpl[] = "/tmp/resque-test-certs-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+    TlsCerts& c = certs;
+    c.dir = tmpl;
+    c.ca_cert = c.dir + "/ca.crt";
+    c.ca_key = c.dir + "/ca.key";
+    c.server_cert = c.dir + "/server.crt";
+    c.server_key = c.dir + "/server.key";
+    c.client_cert = c.dir + "/client.crt";
+    c.client_key = c.dir + "/client.key";
+    c.other_ca_cert = c.dir + "/other-ca.crt";
+    // EC keys: quick to make. Quiet unless something fails.
+    const std::string key = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    const std::string q = " >/dev/null 2>&1";
+    const std::string& d = c.dir;
+    run_or_throw("openssl req -x509" + key + " -keyout " + c.ca_key + " -out " + c.ca_cert +
+                 " -days 2 -subj '/CN=resque test CA'" + q);
+    run_or_throw("openssl req -x509" + key + " -keyout " + d + "/other-ca.key -out " +
+                 c.other_ca_cert + " -days 2 -subj '/CN=unrelated CA'" + q);
+    const auto leaf = [&](const std::string& name, const std::string& cn, const std::string& ext) {
+      run_or_throw("printf '" + ext + "\\n' > " + d + "/" + name + ".ext");
+      run_or_throw("openssl req" + key + " -keyout " + d + "/" + name + ".key -out " + d + "/" +
+                   name + ".csr -subj '/CN=" + cn + "'" + q);
+      run_or_throw("openssl x509 -req -in " + d + "/" + name + ".csr -CA " + c.ca_cert +
+                   " -CAkey " + c.ca_key + " -CAcreateserial -days 2 -out " + d + "/" + name +
+                   ".crt -extfile " + d + "/" + name + ".ext" + q);
+    };
+    leaf("server", "localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1");
+    leaf("client", "resque test client", "extendedKeyUsage=clientAuth");
+  }
+  ~CertDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(certs.dir, ec);
+  }
+};
+}  // namespace
+
+const TlsCerts& test_certs() {
+  static CertDir dir;
+  return dir.certs;
 }
 
 RedisServer::RedisServer(RedisServerOptions options) : opts_(std::move(options)) {
@@ -58,7 +109,12 @@ RedisServer::~RedisServer() {
 }
 
 std::string RedisServer::url() const {
-  return "redis://127.0.0.1:" + std::to_string(port_);
+  if (!opts_.tls) return "redis://127.0.0.1:" + std::to_string(port_);
+  const auto& c = test_certs();
+  std::string u = "rediss://127.0.0.1:" + std::to_string(port_) + "?tls_ca_file=" + c.ca_cert;
+  if (opts_.tls_auth_clients)
+    u += "&tls_cert_file=" + c.client_cert + "&tls_key_file=" + c.client_key;
+  return u;
 }
 
 ConnectionOptions RedisServer::options() const {
@@ -66,6 +122,14 @@ ConnectionOptions RedisServer::options() const {
   o.host = "127.0.0.1";
   o.port = port_;
   o.password = opts_.password;
+  if (opts_.tls) {
+    o.tls = true;
+    o.tls_ca_file = test_certs().ca_cert;
+    if (opts_.tls_auth_clients) {
+      o.tls_cert_file = test_certs().client_cert;
+      o.tls_key_file = test_certs().client_key;
+    }
+  }
   return o;
 }
 
@@ -93,6 +157,41 @@ void RedisServer::start() {
   if (!opts_.password.empty()) {
     args.push_back("--requirepass");
     args.push_back(opts_.password);
+  }
+  if (opts_.tls) {
+    const auto& c = test_certs();
+    args[2] = "0";  // no plain TCP port: everything must go through TLS
+    const std::vector<std::string> tls = {
+        "--tls-port",        std::to_string(port_), "--tls-cert-file",    c.server_cert,
+        "--tls-key-file",    c.server_key,          "--tls-ca-cert-file", c.ca_cert,
+        "--tls-auth-clients"};
+    args.insert(args.end(), tls.begin(), tls.end());
+    args.push_back(opts_.tls_auth_clients ? "yes" : "no");
+  }
+  if (opts_.sentinel_monitor_port != 0) {
+    // Sentinel mode needs a config file it can rewrite; written once, kept across restarts.
+    const std::string conf = dir_ + "/sentinel.conf";
+    if (!std::filesystem::exists(conf)) {
+      std::ofstream f(conf);
+      const std::string& m = opts_.sentinel_master;
+      f << "sentinel monitor " << m << " 127.0.0.1 " << opts_.sentinel_monitor_port << " 2\n"
+        << "sentinel down-after-milliseconds " << m << " 1000\n"
+        << "sentinel failover-timeout " << m << " 4000\n"
+        << "sentinel parallel-syncs " << m << " 1\n";
+    }
+    args = {"redis-server",
+            conf,
+            "--sentinel",
+            "--port",
+            std::to_string(port_),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            dir_,
+            "--logfile",
+            dir_ + "/redis.log",
+            "--daemonize",
+            "no"};
   }
   for (const auto& a : opts_.extra_args) args.push_back(a);
   const pid_t parent = ::getpid();

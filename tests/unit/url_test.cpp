@@ -77,12 +77,60 @@ TEST(Url, MalformedOnesSayWhy) {
   EXPECT_NE(error_of("redis://h:port").find("'redis://h:port'"), std::string::npos);
 }
 
-TEST(Url, TlsNeedsSslHiredis) {
-#ifndef RESQUE_HAVE_HIREDIS_SSL
-  EXPECT_NE(error_of("rediss://h:6380").find("TLS"), std::string::npos);
-#else
-  EXPECT_TRUE(parse_redis_url("rediss://h:6380").tls);
-#endif
+TEST(Url, Tls) {
+  auto o = parse_redis_url("rediss://u:p%3Fw@h.example:6380/2");
+  EXPECT_TRUE(o.tls);
+  EXPECT_EQ(o.host, "h.example");
+  EXPECT_EQ(o.port, 6380);
+  EXPECT_EQ(o.db, 2);
+  EXPECT_EQ(o.password, "p?w");
+  EXPECT_FALSE(o.tls_insecure_skip_verify);  // verification is on unless asked otherwise
+  EXPECT_TRUE(o.tls_ca_file.empty());
+  EXPECT_FALSE(parse_redis_url("redis://h").tls);
+
+  auto q = parse_redis_url(
+      "rediss://h/1?tls_ca_file=/etc/ca%20dir/ca.pem&tls_cert_file=/c.pem&tls_key_file=/k.pem"
+      "&tls_server_name=redis.internal&tls_ca_dir=/cas");
+  EXPECT_EQ(q.db, 1);
+  EXPECT_EQ(q.tls_ca_file, "/etc/ca dir/ca.pem");
+  EXPECT_EQ(q.tls_ca_dir, "/cas");
+  EXPECT_EQ(q.tls_cert_file, "/c.pem");
+  EXPECT_EQ(q.tls_key_file, "/k.pem");
+  EXPECT_EQ(q.tls_server_name, "redis.internal");
+  EXPECT_TRUE(parse_redis_url("rediss://h?tls_insecure_skip_verify=true").tls_insecure_skip_verify);
+  EXPECT_EQ(parse_redis_url("redis://h?db=4").db, 4);
+  // A password may hold '?' unescaped: the query starts after the credentials.
+  EXPECT_EQ(parse_redis_url("rediss://:a?b@h?tls_server_name=x").password, "a?b");
+
+  EXPECT_NE(error_of("redis://h?tls_ca_file=/x").find("needs rediss://"), std::string::npos);
+  EXPECT_NE(error_of("rediss://h?bogus=1").find("unknown query parameter 'bogus'"),
+            std::string::npos);
+  EXPECT_NE(error_of("rediss://h?tls_insecure_skip_verify=yes").find("true or false"),
+            std::string::npos);
+  EXPECT_NE(error_of("rediss://h?tls_ca_file").find("has no '='"), std::string::npos);
+}
+
+TEST(Url, Sentinel) {
+  auto o = parse_redis_url("redis+sentinel://u:p%40ss@s1:26380,s2,[::1]:26381/mymaster/3");
+  EXPECT_EQ(o.sentinels, (std::vector<std::string>{"s1:26380", "s2:26379", "[::1]:26381"}));
+  EXPECT_EQ(o.sentinel_master, "mymaster");
+  EXPECT_EQ(o.db, 3);
+  EXPECT_EQ(o.username, "u");  // the master's credentials
+  EXPECT_EQ(o.password, "p@ss");
+  EXPECT_TRUE(o.sentinel_password.empty());
+  EXPECT_FALSE(o.tls);
+  EXPECT_EQ(o.describe(), "master 'mymaster' via sentinel s1:26380,s2:26379,[::1]:26381");
+  auto q = parse_redis_url("rediss+sentinel://s1/m?sentinel_password=x&tls_ca_file=/ca.pem");
+  EXPECT_TRUE(q.tls);
+  EXPECT_EQ(q.sentinel_password, "x");
+  EXPECT_EQ(q.tls_ca_file, "/ca.pem");
+  EXPECT_EQ(q.db, 0);
+  EXPECT_NE(error_of("redis+sentinel://s1:26379").find("missing the master's name"),
+            std::string::npos);
+  EXPECT_NE(error_of("redis+sentinel://s1:x/m").find("port 'x' is not a number"),
+            std::string::npos);
+  EXPECT_NE(error_of("redis+sentinel://s1,,s2/m").find("missing sentinel host"), std::string::npos);
+  EXPECT_NE(error_of("redis://h?sentinel_password=x").find("needs rediss://"), std::string::npos);
 }
 
 TEST(Url, FromEnv) {
