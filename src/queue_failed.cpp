@@ -7,7 +7,7 @@
 #include "queue_internal.hpp"
 #include "resque/error.hpp"
 #include "resque/queue.hpp"
-#include "timefmt.hpp"
+#include "time/timefmt.hpp"
 
 namespace resque {
 

@@ -10,7 +10,7 @@
 #include "resque/error.hpp"
 #include "resque/failure.hpp"
 #include "resque/queue.hpp"
-#include "timefmt.hpp"
+#include "time/timefmt.hpp"
 
 namespace resque {
 

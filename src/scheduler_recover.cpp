@@ -13,7 +13,7 @@
 #include "resque/lock.hpp"
 #include "scheduler_state.hpp"
 #include "scripts.hpp"
-#include "timefmt.hpp"
+#include "time/timefmt.hpp"
 
 namespace resque {
 

@@ -9,7 +9,7 @@
 #include "resque/error.hpp"
 #include "resque/registry.hpp"
 #include "scheduler_state.hpp"
-#include "timefmt.hpp"
+#include "time/timefmt.hpp"
 
 namespace resque {
 

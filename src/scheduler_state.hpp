@@ -12,7 +12,7 @@
 #include <string>
 #include <thread>
 
-#include "cron.hpp"
+#include "time/cron.hpp"
 #include "emit.hpp"
 #include "resque/connection.hpp"
 #include "resque/keys.hpp"

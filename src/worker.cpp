@@ -23,7 +23,7 @@
 #include "resque/keys.hpp"
 #include "resque/queue.hpp"
 #include "resque/registry.hpp"
-#include "timefmt.hpp"
+#include "time/timefmt.hpp"
 
 namespace resque {
 
@@ -242,6 +242,7 @@ void Worker::State::run_loop() {
     last_refresh = std::chrono::steady_clock::now();
   };
 
+  protocol::WorkerStep stepper(keys, *wkeys);
   Pending pending;
   const std::string token_base = token_prefix();
   std::uint64_t token_seq = 0;
@@ -277,8 +278,6 @@ void Worker::State::run_loop() {
         run_at = detail::iso_utc_z(std::chrono::system_clock::time_point(now_s));
       }
       protocol::StepArgs step;
-      step.worker = &*wkeys;
-      step.keys = &keys;
       step.finish = pending.mode;
       step.finished_token = pending.token;
       step.finished_payload = pending.payload;
@@ -286,8 +285,7 @@ void Worker::State::run_loop() {
       step.take = take;
       step.run_at = run_at;
       step.token = fmt::format("{}-{}", token_base, ++token_seq);
-      step.queues = &queues;
-      r = protocol::worker_step(conn, step);
+      r = stepper.run(conn, step, queues);
       backoff = std::chrono::milliseconds(50);
     } catch (const Error& e) {
       // Redis down or restarting: keep `pending` and send the same step again later; the step

@@ -45,7 +45,7 @@ resque_add_test(integration_lock LABELS integration plugins
 # The custom lock plugin example (examples/tenant_lock.hpp) is tested there too.
 target_include_directories(integration_lock PRIVATE ${PROJECT_SOURCE_DIR}/examples)
 resque_add_test(faults_plugins LABELS integration faults plugins
-                SOURCES integration/plugins_faults_test.cpp)
+                SOURCES faults/plugins_faults_test.cpp)
 # Child processes of the plugin tests (several clients at once; SIGKILL while holding a lock).
 foreach(_child plugin_enqueue_child plugin_lock_child)
   add_executable(${_child} support/${_child}.cpp)
@@ -76,7 +76,7 @@ add_executable(worker_child support/worker_child.cpp)
 target_link_libraries(worker_child PRIVATE resque::resque)
 resque_set_warnings(worker_child)
 resque_add_test(integration_worker_faults LABELS integration worker faults
-                SOURCES integration/worker_faults_test.cpp)
+                SOURCES faults/worker_faults_test.cpp)
 add_dependencies(integration_worker_faults worker_child)
 resque_add_test(integration_worker_pool LABELS integration worker
                 SOURCES integration/worker_pool_test.cpp)

@@ -11,7 +11,7 @@
 #include <typeinfo>
 
 #include "resque/error.hpp"
-#include "timefmt.hpp"
+#include "time/timefmt.hpp"
 
 namespace resque {
 

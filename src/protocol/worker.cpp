@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "resque/error.hpp"
-#include "timefmt.hpp"
+#include "time/timefmt.hpp"
 
 namespace resque::protocol {
 

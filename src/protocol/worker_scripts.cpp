@@ -45,28 +45,42 @@ bool unregister_worker(Connection& conn, const WorkerKeys& wk) {
   return conn.eval(scripts::worker_unregister(), views(keys), {wk.id}).integer() == 1;
 }
 
-StepResult worker_step(Connection& conn, const StepArgs& a) {
-  const WorkerKeys& wk = *a.worker;
-  const Keys& k = *a.keys;
-  // Kept across calls: a worker thread calls this for every job, and the key vector is the
-  // same each time but for the finished job's counter and the queue list.
-  thread_local std::vector<std::string> keys, argv;
-  keys.clear();
-  argv.clear();
-  keys.insert(keys.end(),
-              {wk.inflight, wk.status, k.stat("processed"), wk.processed, k.stat("failed"),
-               wk.failed, k.failed(), k.pause_all(), k.recovered(a.finished_payload)});
-  const StatusPieces pieces = status_pieces(a.run_at, wk.name, a.token);
-  argv.insert(argv.end(),
-              {finish_name(a.finish),
-               a.finish == Finish::None ? std::string() : status_tail(wk.name, a.finished_token),
-               a.finished_payload, a.failure, a.take ? "1" : "0", pieces.head, pieces.mid,
-               pieces.tail, a.token});
-  for (const auto& q : *a.queues) {
-    keys.push_back(k.queue(q));
-    argv.push_back(q);
+// KEYS: 8 fixed, the finished job's counter (KEYS[9]), then one per queue; ARGV: 9 per step,
+// then one name per queue (see worker_step.lua).
+constexpr std::size_t kFixedKeys = 8, kCounterKey = 8, kStepArgs = 9;
+
+WorkerStep::WorkerStep(const Keys& keys, const WorkerKeys& worker) : keys_(keys), worker_(worker) {
+  keys_v_ = {worker.inflight,  worker.status,       keys.stat("processed"),
+             worker.processed, keys.stat("failed"), worker.failed,
+             keys.failed(),    keys.pause_all(),    std::string()};
+  argv_.resize(kStepArgs);
+}
+
+StepResult WorkerStep::run(Connection& conn, const StepArgs& a,
+                           const std::vector<std::string>& queues) {
+  if (queues != queues_) {
+    queues_ = queues;
+    keys_v_.resize(kFixedKeys + 1);
+    argv_.resize(kStepArgs);
+    for (const auto& q : queues_) {
+      keys_v_.push_back(keys_.queue(q));
+      argv_.push_back(q);
+    }
   }
-  const Reply r = conn.eval(scripts::worker_step(), views(keys), views(argv));
+  keys_v_[kCounterKey] = keys_.recovered(a.finished_payload);
+  const StatusPieces pieces = status_pieces(a.run_at, worker_.name, a.token);
+  argv_[0] = finish_name(a.finish);
+  argv_[1] = a.finish == Finish::None ? std::string() : status_tail(worker_.name, a.finished_token);
+  argv_[2] = a.finished_payload;
+  argv_[3] = a.failure;
+  argv_[4] = a.take ? "1" : "0";
+  argv_[5] = pieces.head;
+  argv_[6] = pieces.mid;
+  argv_[7] = pieces.tail;
+  argv_[8] = a.token;
+  key_views_.assign(keys_v_.begin(), keys_v_.end());
+  arg_views_.assign(argv_.begin(), argv_.end());
+  const Reply r = conn.eval(scripts::worker_step(), key_views_, arg_views_);
   StepResult out;
   if (r.is_nil()) return out;
   if (r.type() != Reply::Type::Array || (r.size() != 1 && r.size() != 3))

@@ -23,16 +23,13 @@ bool unregister_worker(Connection& conn, const WorkerKeys& wk);
 enum class Finish { None, Ok, Fail, Skip, Retry };
 
 struct StepArgs {
-  const WorkerKeys* worker = nullptr;
-  const Keys* keys = nullptr;
   Finish finish = Finish::None;
-  std::string finished_token;                        ///< the finished job's token
-  std::string finished_payload;                      ///< its raw bytes
-  std::string failure;                               ///< its failure record (Finish::Fail)
-  bool take = true;                                  ///< take the next job
-  std::string run_at;                                ///< the new status's run_at
-  std::string token;                                 ///< the token for the job taken now
-  const std::vector<std::string>* queues = nullptr;  ///< in priority order
+  std::string finished_token;    ///< the finished job's token
+  std::string finished_payload;  ///< its raw bytes
+  std::string failure;           ///< its failure record (Finish::Fail)
+  bool take = true;              ///< take the next job
+  std::string run_at;            ///< the new status's run_at
+  std::string token;             ///< the token for the job taken now
 };
 
 struct StepResult {
@@ -40,9 +37,23 @@ struct StepResult {
   std::string queue, payload, token;  ///< Kind::Job
 };
 
-/// worker_step.lua: finishes the previous job and takes the next, one round trip. Throws
-/// resque::Error when Redis fails (the step is idempotent: send the same args again).
-StepResult worker_step(Connection& conn, const StepArgs& args);
+/// worker_step.lua for one worker: finishes the previous job and takes the next, one round
+/// trip. It keeps the keys that do not change between steps (a worker runs it for every job),
+/// and rebuilds the queue keys only when the queue list changes.
+/// Thread-safety: one per worker thread.
+class WorkerStep {
+ public:
+  WorkerStep(const Keys& keys, const WorkerKeys& worker);
+  /// Throws resque::Error when Redis fails (the step is idempotent: run it again with the same
+  /// args). `queues` in priority order.
+  StepResult run(Connection& conn, const StepArgs& args, const std::vector<std::string>& queues);
+
+ private:
+  const Keys& keys_;
+  const WorkerKeys& worker_;
+  std::vector<std::string> keys_v_, argv_, queues_;
+  std::vector<std::string_view> key_views_, arg_views_;
+};
 
 /// force_clean_worker.lua: what the caller saw, and the record built from it.
 struct ForceCleanArgs {

@@ -9,7 +9,7 @@
 #include "redis_server.hpp"
 #include "resque/error.hpp"
 #include "resque/queue.hpp"
-#include "timefmt.hpp"
+#include "time/timefmt.hpp"
 
 using namespace resque;
 using resque::test::dump;

@@ -16,7 +16,7 @@
 #include "resque/registry.hpp"
 #include "resque/scheduler.hpp"
 #include "sched_support.hpp"
-#include "timefmt.hpp"
+#include "time/timefmt.hpp"
 
 using namespace resque;
 using namespace resque::test;

@@ -20,18 +20,15 @@ protocol::StepResult step(Connection& c, Finish mode, const std::string& finish_
                           const std::string& new_token, const std::string& finished_payload = "") {
   static const Keys keys("resque");
   static const protocol::WorkerKeys wk(keys, "h:1:q", "h:1");
-  static const std::vector<std::string> queues{"q"};
   protocol::StepArgs a;
-  a.worker = &wk;
-  a.keys = &keys;
   a.finish = mode;
   a.finished_token = finish_token;
   a.finished_payload = finished_payload;
   a.failure = R"({"failed_at":"x"})";
   a.run_at = "2026-01-01T00:00:00Z";
   a.token = new_token;
-  a.queues = &queues;
-  return protocol::worker_step(c, a);
+  protocol::WorkerStep stepper(keys, wk);
+  return stepper.run(c, a, {"q"});
 }
 }  // namespace
 

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "cron.hpp"
+#include "time/cron.hpp"
 #include "resque/error.hpp"
 
 using namespace resque;

@@ -5,7 +5,7 @@
 #include <ctime>
 #include <string>
 
-#include "timefmt.hpp"
+#include "time/timefmt.hpp"
 
 using namespace resque::detail;
 using std::chrono::seconds;

@@ -11,7 +11,7 @@
 #include "resque/failure.hpp"
 #include "resque/json.hpp"
 #include "resque/registry.hpp"
-#include "timefmt.hpp"
+#include "time/timefmt.hpp"
 
 using namespace resque;
 using resque::detail::resolve_queues;

@@ -1,4 +1,4 @@
-#include "timefmt.hpp"
+#include "time/timefmt.hpp"
 
 #include <cctz/civil_time.h>
 #include <fmt/chrono.h>

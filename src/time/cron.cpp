@@ -1,4 +1,4 @@
-#include "cron.hpp"
+#include "time/cron.hpp"
 
 #include <fmt/format.h>
 
