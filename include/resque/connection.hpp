@@ -43,13 +43,19 @@ class Reply {
   std::string string() const { return std::string(str()); }
   /// Bulk string or nil.
   std::optional<std::string> opt_string() const;
-  /// Integer reply (a String holding a decimal integer is accepted too).
+  /// Integer reply (a String holding a decimal integer is accepted too). Nil is not a number:
+  /// it throws ProtocolError like any other type (use opt_integer() where nil can come back).
   long long integer() const;
+  /// Integer reply, or nullopt for nil.
+  std::optional<long long> opt_integer() const;
   std::size_t size() const;
   /// Non-owning view of element i of an Array reply.
   Reply element(std::size_t i) const;
-  /// Array of bulk strings (nils become empty strings).
+  /// Array of bulk strings (integers as their decimal text). A nil element throws
+  /// ProtocolError: use opt_strings() where an element can be nil (MGET, HMGET, Lua false).
   std::vector<std::string> strings() const;
+  /// Array of bulk strings with nil elements as nullopt.
+  std::vector<std::optional<std::string>> opt_strings() const;
 
  private:
   Reply(const redisReply* view, std::shared_ptr<redisReply> owner);

@@ -64,8 +64,13 @@ long long Reply::integer() const {
     } catch (const std::exception&) {
     }
   }
-  if (t == Type::Nil) return 0;
+  if (t == Type::Nil) throw ProtocolError("expected an integer reply, got nil");
   throw ProtocolError(fmt::format("expected an integer reply, got type {}", static_cast<int>(t)));
+}
+
+std::optional<long long> Reply::opt_integer() const {
+  if (is_nil()) return std::nullopt;
+  return integer();
 }
 
 std::size_t Reply::size() const {
@@ -89,8 +94,27 @@ std::vector<std::string> Reply::strings() const {
       out.emplace_back(e->str, static_cast<std::size_t>(e->len));
     else if (e->type == REDIS_REPLY_INTEGER)
       out.push_back(std::to_string(e->integer));
+    else if (e->type == REDIS_REPLY_NIL)
+      throw ProtocolError(fmt::format("expected an array of strings, element {} is nil", i));
     else
+      throw ProtocolError(
+          fmt::format("expected an array of strings, element {} has type {}", i, e->type));
+  }
+  return out;
+}
+
+std::vector<std::optional<std::string>> Reply::opt_strings() const {
+  std::vector<std::optional<std::string>> out;
+  const std::size_t n = size();
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Reply e = element(i);
+    if (e.is_nil())
       out.emplace_back();
+    else if (e.type() == Type::Integer)
+      out.emplace_back(std::to_string(e.integer()));
+    else
+      out.emplace_back(e.string());
   }
   return out;
 }

@@ -47,6 +47,19 @@ TEST(Connection, PingSetGet) {
   EXPECT_TRUE(c.command({"GET", "missing"}).is_nil());
 }
 
+TEST(Connection, NilIsNeverASilentZeroOrEmptyString) {
+  RedisServer server(server_opts());
+  Connection c(server.options());
+  c.command({"SET", "n", "7"});
+  EXPECT_THROW(c.command({"GET", "missing"}).integer(), ProtocolError);
+  EXPECT_EQ(c.command({"GET", "missing"}).opt_integer(), std::nullopt);
+  EXPECT_EQ(c.command({"GET", "n"}).opt_integer(), 7);
+  const Reply mget = c.command({"MGET", "n", "missing"});
+  EXPECT_THROW(mget.strings(), ProtocolError);
+  EXPECT_EQ(mget.opt_strings(),
+            (std::vector<std::optional<std::string>>{std::string("7"), std::nullopt}));
+}
+
 TEST(Connection, BinarySafeValues) {
   RedisServer server(server_opts());
   Connection c(server.options());
