@@ -10,6 +10,7 @@
 -- crash can neither lose the in-flight job nor record it twice.
 -- Distrusts: the types of worker:<id> and inflight:<id> (GET/LINDEX error before any write).
 --- @include "teardown_worker"
+--- @include "key_types"
 local function same(value, present, expected)
   if present == '1' then
     return value == expected
@@ -20,7 +21,7 @@ if not same(redis.call('GET', KEYS[3]), ARGV[2], ARGV[3]) or
    not same(redis.call('LINDEX', KEYS[4], 0), ARGV[4], ARGV[5]) then
   return 0
 end
-local bad = teardown_check(KEYS[1], KEYS[2])
+local bad = wrong_type('worker teardown', {{KEYS[1], 'set'}, {KEYS[2], 'hash'}})
 if bad then return bad end
 if ARGV[6] ~= '' then
   redis.call('RPUSH', KEYS[5], ARGV[6])

@@ -19,24 +19,17 @@
 -- with items is never unscheduled.
 -- Distrusts: the types of the keys it writes (checked before the first write: a queue or
 -- timestamps key of another type would otherwise fail the script after earlier moves).
+--- @include "key_types"
 local channel, ts, member = ARGV[1], ARGV[2], ARGV[3]
-local function wrong(key, want)
-  local t = redis.call('TYPE', key)['ok']
-  if t ~= 'none' and t ~= want then
-    return redis.error_reply('promote: ' .. key .. ' is a ' .. t .. ', not a ' .. want)
-  end
-  return nil
-end
-local bad = wrong(KEYS[1], 'zset') or wrong(KEYS[2], 'list') or wrong(KEYS[3], 'set') or
-  wrong(KEYS[4], 'list')
-if bad then return bad end
+local wanted = {{KEYS[1], 'zset'}, {KEYS[2], 'list'}, {KEYS[3], 'set'}, {KEYS[4], 'list'}}
 local n = (#ARGV - 3) / 4
 for i = 1, n do
   local action = ARGV[4 * i + 1]
-  bad = wrong(KEYS[4 + 2 * i - 1], 'set')
-  if not bad and (action == 'push' or action == 'defer') then bad = wrong(KEYS[4 + 2 * i], 'list') end
-  if bad then return bad end
+  wanted[#wanted + 1] = {KEYS[4 + 2 * i - 1], 'set'}
+  if action == 'push' or action == 'defer' then wanted[#wanted + 1] = {KEYS[4 + 2 * i], 'list'} end
 end
+local bad = wrong_type('promote', wanted)
+if bad then return bad end
 local out, woken = {}, {}
 for i = 1, n do
   local raw, action, a, b = ARGV[4 * i], ARGV[4 * i + 1], ARGV[4 * i + 2], ARGV[4 * i + 3]

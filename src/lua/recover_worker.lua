@@ -22,7 +22,7 @@
 -- Distrusts: every value it reads (compared with what the scheduler saw, before any write),
 -- and the types of the keys it reads (GET/HGET/LRANGE error before any write).
 --- @include "teardown_worker"
---- @include "checks"
+--- @include "key_types"
 local id, kind = ARGV[1], ARGV[8]
 local function same(v, flag, seen)
   if flag == '1' then return v == seen end
@@ -45,24 +45,19 @@ end
 -- Before the first write: the lists it pushes to must be lists; a garbage stat:failed is
 -- left alone (not counted) rather than failing the recovery; a garbage death counter counts
 -- from zero again.
-if not key_type_ok(KEYS[6], 'list') then
-  return redis.error_reply('recover_worker: ' .. KEYS[6] .. ' is not a list')
-end
+local bad = wrong_type('recover_worker', {{KEYS[6], 'list'}, {KEYS[8], 'set'}})
+if bad then return bad end
 local count_failed = counter_ok(KEYS[7])
 local fresh = {}
 for i = 1, n do
   if kind == 'cpp' and ARGV[13 + 3 * i - 1] ~= '' then
-    if not key_type_ok(KEYS[8 + 2 * i - 1], 'list') then
-      return redis.error_reply('recover_worker: ' .. KEYS[8 + 2 * i - 1] .. ' is not a list')
-    end
+    bad = wrong_type('recover_worker', {{KEYS[8 + 2 * i - 1], 'list'}})
+    if bad then return bad end
     fresh[i] = not counter_ok(KEYS[8 + 2 * i])
   end
 end
-if not key_type_ok(KEYS[8], 'set') then
-  return redis.error_reply('recover_worker: ' .. KEYS[8] .. ' is not a set')
-end
 
-local bad = teardown_check(KEYS[1], KEYS[2])
+bad = wrong_type('worker teardown', {{KEYS[1], 'set'}, {KEYS[2], 'hash'}})
 if bad then return bad end
 local requeued, failed, woken = {}, {}, {}
 if kind == 'cpp' then

@@ -12,6 +12,7 @@
 -- lost (record without job) nor fired twice (job without record) by a crash.
 -- Distrusts: the types of the hash, the queues set and the queue (HGET errors on a wrong-typed
 -- hash before any write; the other two are checked before the first write).
+--- @include "key_types"
 local cur = redis.call('HGET', KEYS[1], ARGV[2])
 if ARGV[3] == '1' then
   if cur ~= ARGV[4] then return 0 end
@@ -19,12 +20,8 @@ elseif cur then
   return 0
 end
 if ARGV[6] ~= '' then
-  for _, k in ipairs({{KEYS[2], 'set'}, {KEYS[3], 'list'}}) do
-    local t = redis.call('TYPE', k[1])['ok']
-    if t ~= 'none' and t ~= k[2] then
-      return redis.error_reply('schedule_fire: ' .. k[1] .. ' is a ' .. t .. ', not a ' .. k[2])
-    end
-  end
+  local bad = wrong_type('schedule_fire', {{KEYS[2], 'set'}, {KEYS[3], 'list'}})
+  if bad then return bad end
   redis.call('SADD', KEYS[2], ARGV[6])
   redis.call('RPUSH', KEYS[3], ARGV[7])
   redis.call('PUBLISH', ARGV[1], ARGV[6])

@@ -5,7 +5,8 @@
 -- dead-worker recovery, so the worker's registration stays too.
 -- Distrusts: the in-flight key's type (LLEN errors on a wrong type before any write).
 --- @include "teardown_worker"
-local bad = teardown_check(KEYS[1], KEYS[2])
+--- @include "key_types"
+local bad = wrong_type('worker teardown', {{KEYS[1], 'set'}, {KEYS[2], 'hash'}})
 if bad then return bad end
 if redis.call('LLEN', KEYS[3]) > 0 then return 0 end
 teardown_worker(KEYS[1], KEYS[2], ARGV[1], 4)
