@@ -12,12 +12,12 @@
 #include <string>
 #include <thread>
 
-#include "time/cron.hpp"
 #include "emit.hpp"
 #include "resque/connection.hpp"
 #include "resque/keys.hpp"
 #include "resque/queue.hpp"
 #include "resque/scheduler.hpp"
+#include "time/cron.hpp"
 
 namespace resque {
 

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "time/cron.hpp"
 #include "resque/error.hpp"
+#include "time/cron.hpp"
 
 using namespace resque;
 using namespace resque::detail;
