@@ -6,6 +6,7 @@
 #include <charconv>
 #include <set>
 
+#include "protocol/worker.hpp"
 #include "queue_internal.hpp"
 #include "redis/commands.hpp"
 #include "resque/error.hpp"
@@ -151,7 +152,7 @@ std::vector<WorkerInfo> Queue::workers() {
   std::sort(ids.begin(), ids.end());
   std::vector<WorkerInfo> out;
   out.reserve(ids.size());
-  for (const auto& id : ids) out.push_back(detail::parse_worker_id(id));
+  for (const auto& id : ids) out.push_back(protocol::parse_worker_id(id));
   return out;
 }
 

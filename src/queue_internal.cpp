@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "protocol/worker.hpp"
 #include "resque/error.hpp"
 
 namespace resque::detail {
@@ -61,10 +60,6 @@ std::vector<Job> decode_jobs(const std::vector<std::string>& raws, const std::st
     }
   }
   return jobs;
-}
-
-WorkerInfo parse_worker_id(const std::string& id) {
-  return protocol::parse_worker_id(id);
 }
 
 }  // namespace resque::detail

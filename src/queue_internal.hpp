@@ -27,7 +27,4 @@ bool same_value(const Json& a, const Json& b);
 /// extra["raw"] = the stored text. `queue` fills in payloads without one (Ruby's).
 std::vector<Job> decode_jobs(const std::vector<std::string>& raws, const std::string& queue);
 
-/// Splits a workers-set member: Ruby "host:pid:q1,q2", node "host:pid+N:q1,q2" or "name:q".
-WorkerInfo parse_worker_id(const std::string& id);
-
 }  // namespace resque::detail
