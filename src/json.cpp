@@ -215,6 +215,10 @@ std::string encode_json(const Json& value) {
 }
 
 Json decode_json(std::string_view text) {
+  // JSON never holds a raw NUL (inside strings it must be escaped), but nlohmann's parser takes
+  // one after a complete value as the end of input: "{...}\0junk" would decode as "{...}".
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos)
+    throw EncodingError(fmt::format("invalid JSON: a NUL byte at offset {}", nul));
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::exception& e) {

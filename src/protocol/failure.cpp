@@ -30,7 +30,9 @@ std::string demangle(const char* mangled) {
 }  // namespace
 
 std::string encode_failure(const FailureRecord& r) {
-  const bool valid = Json::accept(r.payload.begin(), r.payload.end());
+  // A NUL byte is never valid JSON, but the parser would accept the text before it.
+  const bool valid =
+      r.payload.find('\0') == std::string::npos && Json::accept(r.payload.begin(), r.payload.end());
   std::string out = "{\"failed_at\":";
   put_str(out, r.failed_at.empty() ? detail::ruby_failed_at(std::chrono::system_clock::now())
                                    : r.failed_at);

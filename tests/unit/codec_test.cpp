@@ -193,6 +193,17 @@ TEST(DecodeJson, RoundTripsAndRefuses) {
   EXPECT_THROW(decode_json("[1] x"), EncodingError);
 }
 
+TEST(DecodeJson, ANulByteAnywhereIsRefused) {
+  // A complete payload followed by a NUL and junk must not decode as the payload (hostile
+  // input: the job would be performed as if its bytes were clean).
+  const std::string trailing =
+      std::string(R"({"class":"Noop","args":[]})") + std::string("\0junk", 5);
+  EXPECT_THROW(decode_json(trailing), EncodingError);
+  EXPECT_THROW(decode_payload(trailing), EncodingError);
+  EXPECT_THROW(decode_json(std::string("[1]\0", 4)), EncodingError);
+  EXPECT_THROW(decode_json(std::string("[\"a\0b\"]", 7)), EncodingError);
+}
+
 // ---- payloads -----------------------------------------------------------------------------
 
 namespace {

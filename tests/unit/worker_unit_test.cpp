@@ -144,6 +144,14 @@ TEST_F(FailureRecordFormat, PayloadThatIsNotJsonIsKeptAsString) {
   EXPECT_EQ(Json::parse(record("[1,2]", "E", "m", {}, "w", "q"))["payload"], Json::array({1, 2}));
 }
 
+TEST_F(FailureRecordFormat, PayloadWithANulByteIsKeptAsAStringSoTheRecordStaysJson) {
+  const std::string payload = std::string(R"({"class":"Noop","args":[]})") + std::string("\0x", 2);
+  const std::string rec = record(payload, "E", "m", {}, "w", "q");
+  Json j;
+  ASSERT_NO_THROW(j = Json::parse(rec)) << rec;
+  EXPECT_TRUE(j["payload"].is_string());
+}
+
 TEST_F(FailureRecordFormat, InvalidUtf8MessageStillGivesValidJson) {
   const std::string rec = record("{}", "E", "bad \xff\xfe bytes", {}, "w", "q");
   Json j;
