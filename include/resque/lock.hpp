@@ -17,6 +17,7 @@
 /// Time is the Redis server's (TIME), so clients with skewed clocks agree.
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -135,5 +136,17 @@ class Semaphore {
   long long limit_;
   std::chrono::milliseconds ttl_;
 };
+
+/// Releases what a plugin recorded in `held` (key -> token) for `primitive` (a Lock or a
+/// Semaphore taken in an earlier hook of the same context) and forgets it; does nothing when
+/// nothing is recorded under its key. The release is by token, so only the holder's copy goes.
+template <class Primitive>
+void release_held(Connection& redis, const Primitive& primitive,
+                  std::map<std::string, std::string>& held) {
+  const auto it = held.find(primitive.key());
+  if (it == held.end()) return;
+  primitive.release(redis, it->second);
+  held.erase(it);
+}
 
 }  // namespace resque

@@ -56,12 +56,7 @@ bool ConcurrencyLimit::before_perform(HookContext& ctx) {
 }
 
 void ConcurrencyLimit::release(HookContext& ctx) {
-  const Semaphore sem = semaphore(ctx.keys, ctx.job);
-  auto& held = ctx.state<State>().held;
-  auto it = held.find(sem.key());
-  if (it == held.end()) return;
-  sem.release(ctx.redis, it->second);
-  held.erase(it);
+  release_held(ctx.redis, semaphore(ctx.keys, ctx.job), ctx.state<State>().held);
 }
 
 void ConcurrencyLimit::after_perform(HookContext& ctx) {

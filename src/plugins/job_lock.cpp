@@ -44,12 +44,7 @@ bool JobLock::before_perform(HookContext& ctx) {
 }
 
 void JobLock::release(HookContext& ctx) {
-  const Lock l = lock(ctx.keys, ctx.job);
-  auto& held = ctx.state<State>().held;
-  auto it = held.find(l.key());
-  if (it == held.end()) return;
-  l.release(ctx.redis, it->second);
-  held.erase(it);
+  release_held(ctx.redis, lock(ctx.keys, ctx.job), ctx.state<State>().held);
 }
 
 void JobLock::after_perform(HookContext& ctx) {

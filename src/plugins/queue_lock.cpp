@@ -37,12 +37,7 @@ bool QueueLock::before_enqueue(HookContext& ctx) {
 }
 
 void QueueLock::enqueue_aborted(HookContext& ctx) {
-  const Lock l = lock(ctx.keys, ctx.job);
-  auto& held = ctx.state<State>().held;
-  auto it = held.find(l.key());
-  if (it == held.end()) return;
-  l.release(ctx.redis, it->second);
-  held.erase(it);
+  release_held(ctx.redis, lock(ctx.keys, ctx.job), ctx.state<State>().held);
 }
 
 bool QueueLock::before_perform(HookContext& ctx) {
