@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <random>
 
 #include "resque/connection.hpp"
@@ -14,8 +15,21 @@ namespace resque {
 
 namespace {
 
+// The value kind as the scripts name it (src/lua/lock_acquire.lua).
 const char* value_kind(LockValue v) {
-  return v == LockValue::ExpiryStamp ? "stamp" : "token";
+  switch (v) {
+    case LockValue::ExpiryStamp: return "stamp";
+    case LockValue::RubyLockTimeoutStamp: return "lt_stamp";
+    case LockValue::RubyLockStamp: return "rl_stamp";
+    case LockValue::RubyTrue: return "true";
+    case LockValue::Token: break;
+  }
+  return "token";
+}
+
+bool is_stamp(LockValue v) {
+  return v == LockValue::ExpiryStamp || v == LockValue::RubyLockTimeoutStamp ||
+         v == LockValue::RubyLockStamp;
 }
 
 Lock::Status status_of(long long code) {
@@ -32,14 +46,13 @@ Lock::Status status_of(long long code) {
 Lock::Lock(std::string key, LockOptions options)
     : key_(std::move(key)), options_(std::move(options)) {
   if (key_.empty()) throw ConfigError("Lock: the key is empty");
-  if (options_.ttl.count() <= 0)
+  if (options_.value != LockValue::RubyTrue && options_.ttl.count() <= 0)
     throw ConfigError(
         fmt::format("Lock {}: ttl must be positive, got {} ms", key_, options_.ttl.count()));
-  if (options_.value == LockValue::ExpiryStamp && options_.ttl < std::chrono::seconds(1))
-    throw ConfigError(
-        fmt::format("Lock {}: an ExpiryStamp lock needs a ttl of at least 1 s", key_));
-  if (options_.take_over_stale && options_.value != LockValue::ExpiryStamp)
-    throw ConfigError(fmt::format("Lock {}: take_over_stale needs LockValue::ExpiryStamp", key_));
+  if (is_stamp(options_.value) && options_.ttl < std::chrono::seconds(1))
+    throw ConfigError(fmt::format("Lock {}: a stamp lock needs a ttl of at least 1 s", key_));
+  if (options_.take_over_stale && !is_stamp(options_.value))
+    throw ConfigError(fmt::format("Lock {}: take_over_stale needs a stamp LockValue", key_));
 }
 
 Lock::Result Lock::acquire(Connection& redis, const std::string& token) const {
@@ -47,7 +60,7 @@ Lock::Result Lock::acquire(Connection& redis, const std::string& token) const {
   if (tok.empty() && options_.value == LockValue::Token) tok = random_token();
   std::vector<std::string_view> keys{key_};
   for (const auto& k : options_.blocked_by) keys.emplace_back(k);
-  const std::string ttl = std::to_string(options_.ttl.count());
+  const std::string ttl = std::to_string(std::max<long long>(options_.ttl.count(), 1));
   auto r = redis.eval(scripts::lock_acquire(), keys,
                       {ttl, tok, value_kind(options_.value), options_.take_over_stale ? "1" : "0"});
   Result out;
@@ -58,7 +71,7 @@ Lock::Result Lock::acquire(Connection& redis, const std::string& token) const {
 
 std::optional<std::string> Lock::renew(Connection& redis, const std::string& token) const {
   if (token.empty()) return std::nullopt;
-  const std::string ttl = std::to_string(options_.ttl.count());
+  const std::string ttl = std::to_string(std::max<long long>(options_.ttl.count(), 1));
   auto r = redis.eval(scripts::lock_renew(), {key_}, {token, ttl, value_kind(options_.value)});
   if (r.element(0).integer() != 1) return std::nullopt;
   return r.element(1).string();

@@ -34,6 +34,17 @@ enum class LockValue {
   /// node rounds it, + the TTL in whole seconds + 1), chosen by the script. The token is that
   /// value, so it changes on each acquire and renew.
   ExpiryStamp,
+  /// resque-lock-timeout's run and `@loner` lock value with a lock_timeout: the epoch second
+  /// the lease ends, Ruby's way (server time floored, as Time#to_i, + the TTL in whole
+  /// seconds). A value whose String#to_i is below now is stale (its GETSET algorithm). Written
+  /// with a TTL one second past that, so the TTL never frees a lock Ruby still honours.
+  RubyLockTimeoutStamp,
+  /// defunkt resque-lock's value: floored now + the TTL in whole seconds + 1; stale as above.
+  RubyLockStamp,
+  /// resque-lock-timeout's value without a lock_timeout (its default): `true`, no TTL, never
+  /// stale. The one kind without a lease: a holder that dies keeps it until someone deletes
+  /// it, exactly as Ruby's plugin does. The ttl is not used.
+  RubyTrue,
 };
 
 /// How a Lock is taken. Plain struct; defaults documented per field.
@@ -43,11 +54,14 @@ struct LockOptions {
   std::chrono::milliseconds ttl{std::chrono::seconds(60)};
   /// The value written. Default LockValue::Token.
   LockValue value = LockValue::Token;
-  /// ExpiryStamp only: a lock whose value is a stamp in the past, or not a number, counts as
-  /// free and is taken over (node QueueLock's rule, for locks node left without a TTL).
-  /// Default false.
+  /// Stamp kinds only (ExpiryStamp, RubyLockTimeoutStamp, RubyLockStamp): a lock whose value
+  /// is a stamp in the past, or not a number, counts as free and is taken over (node
+  /// QueueLock's rule, for locks node left without a TTL; Ruby's plugins' GETSET rule, with
+  /// Ruby's String#to_i reading the value). Default false.
   bool take_over_stale = false;
-  /// Keys that forbid the lock while any of them exists: acquire then fails with
+  /// Keys that forbid the lock while any of them exists (for RubyLockTimeoutStamp and
+  /// RubyLockStamp locks: while its value is a stamp later than now, resque-lock-timeout's
+  /// `inspect_lock` rule, so a stale Ruby lock does not block): acquire then fails with
   /// Status::Blocked and gives up the lock if the token held it (the Scheduler steps aside
   /// while Ruby's resque-scheduler master lock exists). Default none.
   std::vector<std::string> blocked_by;
@@ -79,8 +93,8 @@ class Lock {
     bool held() const { return status == Status::Acquired || status == Status::Renewed; }
   };
 
-  /// Throws ConfigError when the key is empty, ttl is not positive (ExpiryStamp: shorter than
-  /// 1 s), or take_over_stale is set on a Token lock.
+  /// Throws ConfigError when the key is empty, ttl is not positive (stamp kinds: shorter than
+  /// 1 s; RubyTrue: not checked), or take_over_stale is set on a Token or RubyTrue lock.
   explicit Lock(std::string key, LockOptions options = {});
 
   /// Takes the lock for `token` (empty: a random token; ExpiryStamp: the token only matters

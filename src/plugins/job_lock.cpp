@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "lock_style.hpp"
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
 
@@ -10,23 +11,25 @@ namespace resque::plugins {
 JobLock::JobLock() : JobLock(Options{}) {}
 
 JobLock::JobLock(Options options) : options_(std::move(options)) {
-  if (options_.lock_timeout.count() <= 0)
-    throw ConfigError(fmt::format("JobLock: lock_timeout must be positive, got {} s",
-                                  options_.lock_timeout.count()));
+  if (options_.key_style == LockKeyStyle::ResqueLock)
+    throw ConfigError(
+        "JobLock: LockKeyStyle::ResqueLock has no run lock (resque-lock's enqueue lock is held "
+        "until the perform ends): use QueueLock with that style");
+  detail::check_lock_timeout("JobLock", options_.key_style, options_.lock_timeout);
   if (options_.re_enqueue_delay.count() < 0)
     throw ConfigError("JobLock: re_enqueue_delay must not be negative");
 }
 
 std::string JobLock::lock_key(const Keys& keys, const Job& job) const {
+  if (options_.key_style == LockKeyStyle::ResqueLockTimeout)
+    return detail::lock_timeout_run_key(keys, job, options_.key);
   return keys.job_lock(job.klass, job.queue,
                        options_.key ? options_.key(job) : encode_json(job.args));
 }
 
 Lock JobLock::lock(const Keys& keys, const Job& job) const {
-  LockOptions o;
-  o.ttl = options_.lock_timeout;
-  o.value = LockValue::ExpiryStamp;  // node's value, so node workers read and honour it
-  return Lock(lock_key(keys, job), o);
+  return Lock(lock_key(keys, job),
+              detail::style_lock_options(options_.key_style, options_.lock_timeout));
 }
 
 bool JobLock::before_perform(HookContext& ctx) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "lock_style.hpp"
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
 
@@ -10,21 +11,36 @@ namespace resque::plugins {
 QueueLock::QueueLock() : QueueLock(Options{}) {}
 
 QueueLock::QueueLock(Options options) : options_(std::move(options)) {
-  if (options_.lock_timeout.count() <= 0)
-    throw ConfigError(fmt::format("QueueLock: lock_timeout must be positive, got {} s",
-                                  options_.lock_timeout.count()));
+  detail::check_lock_timeout("QueueLock", options_.key_style, options_.lock_timeout);
 }
 
 std::string QueueLock::lock_key(const Keys& keys, const Job& job) const {
+  switch (options_.key_style) {
+    case LockKeyStyle::ResqueLockTimeout:
+      // redis_loner_lock_key: ['loner', redis_lock_key(*args)].join(':')
+      return keys.key("loner:" + std::string(keys.strip(run_lock_key(keys, job))));
+    case LockKeyStyle::ResqueLock:
+      // lock.rb: "lock:#{name}-#{args.to_s}", or the class's own `lock` override
+      return keys.key(options_.key ? options_.key(job)
+                                   : "lock:" + job.klass + "-" + ruby_inspect(job.args));
+    case LockKeyStyle::Node: break;
+  }
   return keys.queue_lock(job.klass, job.queue,
                          options_.key ? options_.key(job) : encode_json(job.args));
 }
 
+std::string QueueLock::run_lock_key(const Keys& keys, const Job& job) const {
+  if (options_.key_style != LockKeyStyle::ResqueLockTimeout) return {};
+  return detail::lock_timeout_run_key(keys, job, options_.key);
+}
+
 Lock QueueLock::lock(const Keys& keys, const Job& job) const {
-  LockOptions o;
-  o.ttl = options_.lock_timeout;
-  o.value = LockValue::ExpiryStamp;  // node's value, so node clients read and honour it
-  o.take_over_stale = true;          // node's rule for a lock left without its TTL
+  LockOptions o = detail::style_lock_options(options_.key_style, options_.lock_timeout);
+  // node QueueLock's rule for a lock left without its TTL (Ruby styles: set already)
+  if (options_.key_style == LockKeyStyle::Node) o.take_over_stale = true;
+  // resque-lock-timeout's before_enqueue_lock refuses a loner while the same job runs.
+  if (options_.key_style == LockKeyStyle::ResqueLockTimeout)
+    o.blocked_by.push_back(run_lock_key(keys, job));
   return Lock(lock_key(keys, job), o);
 }
 
@@ -41,10 +57,19 @@ void QueueLock::enqueue_aborted(HookContext& ctx) {
 }
 
 bool QueueLock::before_perform(HookContext& ctx) {
-  // Unconditional, as node does: the lock belongs to the queued copy this worker just took,
-  // whoever enqueued it (so the worker has no token for it).
+  // resque-lock holds its lock until the perform ends (after_perform releases it).
+  if (options_.key_style == LockKeyStyle::ResqueLock) return true;
+  // Unconditional, as node (and resque-lock-timeout's release_loner_lock!) do: the lock
+  // belongs to the queued copy this worker just took, whoever enqueued it (so the worker has
+  // no token for it).
   ctx.redis.command({"DEL", lock_key(ctx.keys, ctx.job)});
   return true;
+}
+
+void QueueLock::after_perform(HookContext& ctx) {
+  // lock.rb's around_perform_lock: `ensure Resque.redis.del(lock(*args))`, failed or not.
+  if (options_.key_style == LockKeyStyle::ResqueLock)
+    ctx.redis.command({"DEL", lock_key(ctx.keys, ctx.job)});
 }
 
 }  // namespace resque::plugins

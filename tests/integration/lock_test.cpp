@@ -184,6 +184,89 @@ TEST(Lock, ABlockingKeyRefusesTheLockAndTakesItFromItsHolder) {
   EXPECT_EQ(lock.acquire(c, "other").status, Lock::Status::Acquired);
 }
 
+// resque-lock-timeout's value (Time.now.to_i + timeout) and defunkt resque-lock's (+ 1), with
+// a TTL ending a second after Ruby would take the lock over; stale values (to_i < now,
+// "true".to_i == 0, garbage) are taken over, a future one is not.
+TEST(Lock, RubyStampsAreRubysValuesAndTakeOverRubysStaleLocks) {
+  RedisServer server;
+  Connection c(server.options());
+  for (const auto kind : {LockValue::RubyLockTimeoutStamp, LockValue::RubyLockStamp}) {
+    const long long plus = kind == LockValue::RubyLockStamp ? 1 : 0;
+    LockOptions o;
+    o.ttl = 60s;
+    o.value = kind;
+    o.take_over_stale = true;
+    const Lock lock("rk", o);
+    c.command({"DEL", "rk"});
+    const long long before = server_now(c);
+    const auto r = lock.acquire(c);
+    const long long after = server_now(c);
+    ASSERT_EQ(r.status, Lock::Status::Acquired);
+    EXPECT_GE(std::stoll(r.value), before + 60 + plus);
+    EXPECT_LE(std::stoll(r.value), after + 60 + plus);
+    EXPECT_EQ(c.command({"TTL", "rk"}).integer(), 61 + plus);
+    EXPECT_EQ(lock.acquire(c).status, Lock::Status::Busy);
+    const std::string future = std::to_string(server_now(c) + 5);
+    for (const std::string& stale :
+         {std::string("100"), std::string("true"), std::string("garbage"), std::string("  -5")}) {
+      c.command({"SET", "rk", stale});  // Ruby writes no TTL
+      EXPECT_EQ(lock.acquire(c).status, Lock::Status::Acquired) << stale;
+      EXPECT_EQ(c.command({"TTL", "rk"}).integer(), 61 + plus) << stale;
+    }
+    // Ruby's to_i reads "<future>_0" as <future>0 and " <future>x" as <future>: held.
+    for (const std::string& held : {future, future + "_0", " " + future + "x"}) {
+      c.command({"SET", "rk", held});
+      EXPECT_EQ(lock.acquire(c).status, Lock::Status::Busy) << held;
+      EXPECT_EQ(c.command({"GET", "rk"}).string(), held);
+    }
+  }
+}
+
+// resque-lock-timeout without a timeout: SETNX "true", no TTL, never stale.
+TEST(Lock, RubyTrueIsSetnxTrueWithoutTtl) {
+  RedisServer server;
+  Connection c(server.options());
+  LockOptions o;
+  o.ttl = 0s;
+  o.value = LockValue::RubyTrue;
+  const Lock lock("rt", o);
+  const auto r = lock.acquire(c);
+  ASSERT_EQ(r.status, Lock::Status::Acquired);
+  EXPECT_EQ(r.value, "true");
+  EXPECT_EQ(c.command({"TTL", "rt"}).integer(), -1);
+  EXPECT_EQ(lock.acquire(c).status, Lock::Status::Busy);
+  c.command({"SET", "rt", "1"});  // a stamp long past: a no-timeout lock still holds
+  EXPECT_EQ(lock.acquire(c).status, Lock::Status::Busy);
+  c.command({"SET", "rt", "true"});
+  EXPECT_TRUE(lock.release(c, "true"));
+  EXPECT_EQ(lock.holder(c), std::nullopt);
+}
+
+// A Ruby-stamp lock is blocked by a key only while that key's stamp is in the future
+// (inspect_lock), and a key of the wrong type fails the script before any write.
+TEST(Lock, RubyBlockersCountWhileTheirStampIsAheadAndWrongTypesWriteNothing) {
+  RedisServer server;
+  Connection c(server.options());
+  LockOptions o;
+  o.ttl = 60s;
+  o.value = LockValue::RubyLockTimeoutStamp;
+  o.take_over_stale = true;
+  o.blocked_by = {"run"};
+  const Lock lock("loner", o);
+  c.command({"SET", "run", std::to_string(server_now(c) + 100)});
+  EXPECT_EQ(lock.acquire(c).status, Lock::Status::Blocked);
+  c.command({"SET", "run", std::to_string(server_now(c) - 100)});  // Ruby's expired run lock
+  EXPECT_EQ(lock.acquire(c).status, Lock::Status::Acquired);
+  c.command({"DEL", "loner", "run"});
+  c.command({"RPUSH", "run", "x"});
+  EXPECT_THROW(lock.acquire(c), Error);
+  EXPECT_EQ(c.command({"EXISTS", "loner"}).integer(), 0);
+  c.command({"DEL", "run"});
+  c.command({"HSET", "loner", "a", "b"});
+  EXPECT_THROW(lock.acquire(c), Error);
+  EXPECT_EQ(c.command({"TYPE", "loner"}).string(), "hash");
+}
+
 TEST(Lock, RefusesBadOptions) {
   EXPECT_THROW(Lock(""), ConfigError);
   EXPECT_THROW(Lock("k", ttl_of(0ms)), ConfigError);
@@ -194,6 +277,12 @@ TEST(Lock, RefusesBadOptions) {
   LockOptions stale;
   stale.take_over_stale = true;
   EXPECT_THROW(Lock("k", stale), ConfigError);
+  stale.value = LockValue::RubyTrue;  // never stale
+  EXPECT_THROW(Lock("k", stale), ConfigError);
+  LockOptions ruby;
+  ruby.value = LockValue::RubyLockStamp;
+  ruby.ttl = 500ms;
+  EXPECT_THROW(Lock("k", ruby), ConfigError);
 }
 
 TEST(Semaphore, AtMostLimitHoldersAndOnlyHoldersRelease) {

@@ -4,8 +4,18 @@
 // the same job class. Without the Ruby peer (RESQUE_RUBY_PEER_DIR, see scripts/ruby-peer.sh)
 // every test skips, saying how to get it.
 //
-// Tests named DISABLED_ are rows of issue 11's table that fail today; each says which feature
-// enables it. When the plugins gain their Ruby key styles, construct them with that style here.
+// Facts from the plugins' sources these tests (and LockKeyStyle) rely on:
+// - resque-lock-timeout (lib/resque/plugins/lock_timeout.rb): run lock key
+//   `lock:<class>:<identifier>`, `@loner` enqueue lock `loner:lock:<class>:<identifier>`,
+//   identifier = args.join('-'); with @lock_timeout > 0 the value is Time.now.to_i +
+//   lock_timeout (no +1, no TTL) and a value whose to_i < now is taken over (SETNX, GET, GETSET);
+//   with lock_timeout 0 (the default) SETNX `true`, never expiring. The loner check refuses an
+//   enqueue while the run lock is held (value.to_i > now, or exists without a timeout).
+//   around_perform_lock takes the run lock, then DELs the loner lock; a busy run lock drops
+//   the job (lock_failed).
+// - resque-lock (lib/resque/plugins/lock.rb): `lock:<class>-<args.to_s>` (Array#inspect),
+//   value Time.now.to_i + lock_timeout (3600) + 1, no TTL, taken over when now > value;
+//   released (DEL) after the perform, in around_perform's ensure.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -38,11 +48,28 @@ bool ruby_enqueue(const RedisServer& s, const std::string& queue, const std::str
   return ruby_ok("enqueue.rb", {queue, klass, args}, s.port())["enqueued"] == true;
 }
 
-// A C++ client whose class `klass` carries our QueueLock.
+// A C++ client whose class `klass` carries our QueueLock in the Ruby plugin's key style:
+// LonerJob is resque-lock-timeout's @loner without @lock_timeout (so lock_timeout 0: `true`),
+// QueueLockJob is resque-lock's default (lock_timeout 3600).
 std::shared_ptr<JobRegistry> with_queue_lock(const std::string& klass) {
+  plugins::QueueLock::Options o;
+  if (klass == "LonerJob") {
+    o.key_style = plugins::LockKeyStyle::ResqueLockTimeout;
+    o.lock_timeout = 0s;
+  } else {
+    o.key_style = plugins::LockKeyStyle::ResqueLock;
+  }
   auto reg = std::make_shared<JobRegistry>();
-  reg->define_raw(klass, [](const Job&) {}, {std::make_shared<plugins::QueueLock>()});
+  reg->define_raw(klass, [](const Job&) {}, {std::make_shared<plugins::QueueLock>(o)});
   return reg;
+}
+
+// LockedJob's run lock on our side: resque-lock-timeout's style with its @lock_timeout = 60.
+std::shared_ptr<plugins::JobLock> locked_job_lock() {
+  plugins::JobLock::Options o;
+  o.key_style = plugins::LockKeyStyle::ResqueLockTimeout;
+  o.lock_timeout = 60s;
+  return std::make_shared<plugins::JobLock>(o);
 }
 
 // Enqueue locks, both ways: Ruby's plugin takes its lock first and refuses ours, then (on a
@@ -93,26 +120,24 @@ TEST(RubyPlugins, RubyLockPluginKeysAreAsDocumented) {
   EXPECT_EQ(Queue(server.options()).length("locks"), 2);
 }
 
-// issue 11 row: resque-lock-timeout's `@loner` and our QueueLock on the same job class: both
-// enqueued (keys loner:lock:Cls:42-a@b.pt vs lock:Cls:q:[...]); enable when QueueLock's
-// resque-lock-timeout key style lands.
-TEST(RubyPlugins, DISABLED_RubyLonerAndOurQueueLockExcludeEachOther) {
+// issue 11 row: resque-lock-timeout's `@loner` and our QueueLock (ResqueLockTimeout style) on
+// the same job class: one key, loner:lock:LonerJob:42-a@b.pt, so one copy either way.
+TEST(RubyPlugins, RubyLonerAndOurQueueLockExcludeEachOther) {
   RESQUE_REQUIRE_RUBY();
   enqueue_locks_exclude_each_other("LonerJob");
 }
 
-// issue 11 row: defunkt's resque-lock and our QueueLock on the same job class: both enqueued
-// (keys lock:Cls-[42, "a@b.pt"] vs lock:Cls:q:[...]); enable when QueueLock's resque-lock
-// key style lands.
-TEST(RubyPlugins, DISABLED_RubyResqueLockAndOurQueueLockExcludeEachOther) {
+// issue 11 row: defunkt's resque-lock and our QueueLock (ResqueLock style) on the same job
+// class: one key, lock:QueueLockJob-[42, "a@b.pt"], so one copy either way.
+TEST(RubyPlugins, RubyResqueLockAndOurQueueLockExcludeEachOther) {
   RESQUE_REQUIRE_RUBY();
   enqueue_locks_exclude_each_other("QueueLockJob");
 }
 
-// issue 11 row: a Ruby worker performs a LockTimeout job (run lock lock:Cls:3-k held while it
-// sleeps); our JobLock on the same class and args does not see it and performs at the same
-// time; enable when JobLock's resque-lock-timeout key style lands.
-TEST(RubyPlugins, DISABLED_OurJobLockWaitsWhileRubyLockTimeoutHoldsTheJob) {
+// issue 11 row: a Ruby worker performs a LockTimeout job (run lock lock:LockedJob:3-k held
+// while it sleeps); our JobLock in resque-lock-timeout's style reads the same key and holds
+// its copy back.
+TEST(RubyPlugins, OurJobLockWaitsWhileRubyLockTimeoutHoldsTheJob) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
   Connection c(server.options());
@@ -133,7 +158,7 @@ TEST(RubyPlugins, DISABLED_OurJobLockWaitsWhileRubyLockTimeoutHoldsTheJob) {
                     if (own.command({"EXISTS", ruby_lock}).integer() == 1) ++*overlapped;
                     ++*performed;
                   },
-                  {std::make_shared<plugins::JobLock>()});
+                  {locked_job_lock()});
   WorkerOptions wo = fast_worker({"cpp"});
   wo.events.on_re_enqueue = [held_back](const std::string&, const Job&, const std::string&) {
     ++*held_back;
@@ -152,16 +177,15 @@ TEST(RubyPlugins, DISABLED_OurJobLockWaitsWhileRubyLockTimeoutHoldsTheJob) {
   EXPECT_EQ(ruby_performed(c).size(), 1u);
 }
 
-// issue 11 row: our JobLock holds a job; a Ruby worker with resque-lock-timeout performs the same
-// class and args at the same time; enable when JobLock's resque-lock-timeout key style lands.
-TEST(RubyPlugins, DISABLED_RubyLockTimeoutWaitsWhileOurJobLockHoldsTheJob) {
+// issue 11 row: our JobLock (resque-lock-timeout's style) holds a job; a Ruby worker with
+// resque-lock-timeout takes the same class and args and must not perform it.
+TEST(RubyPlugins, RubyLockTimeoutWaitsWhileOurJobLockHoldsTheJob) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
   Connection c(server.options());
   auto gate = std::make_shared<Gate>();
   auto reg = std::make_shared<JobRegistry>();
-  reg->define_raw("LockedJob", [gate](const Job&) { gate->pass(); },
-                  {std::make_shared<plugins::JobLock>()});
+  reg->define_raw("LockedJob", [gate](const Job&) { gate->pass(); }, {locked_job_lock()});
   Worker w(server.options(), reg, fast_worker({"cpp"}));
   OpenOnExit open_on_exit{gate};
   w.start();

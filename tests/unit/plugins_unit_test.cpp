@@ -67,6 +67,68 @@ TEST(PluginKeys, LockKeysAreNodes) {
             R"(app:lock:ExportJob:exports:[42,"a@b.pt"])");
 }
 
+// Ruby 3.1's own output for these args (ruby -rjson -e 'a = JSON.parse(...); puts a.join("-"),
+// a.to_s'), which resque-lock-timeout's identifier and resque-lock's key are built from.
+TEST(RubyFormat, JoinAndInspectAreRubys) {
+  const Json args = Json::parse(
+      R"([1,2.0,1e20,1e-5,100.0,1e16,123456789.123,null,true,[1,[],[2,[3]]],)"
+      R"({"a":1,"b":"x\"y","c":null,"d":[1]},-0.0,18446744073709551615,1.5e300,0.1,1e15,)"
+      R"(9999999999999998.0,0.0001,{},1e14,0.00015,5e-324,false,-3])");
+  EXPECT_EQ(plugins::ruby_join(args, "-"),
+            "1-2.0-1.0e+20-1.0e-05-100.0-1.0e+16-123456789.123--true-1--2-3-"
+            R"({"a"=>1, "b"=>"x\"y", "c"=>nil, "d"=>[1]})"
+            "--0.0-18446744073709551615-1.5e+300-0.1-1.0e+15-9.999999999999998e+15-0.0001-{}-"
+            "100000000000000.0-0.00015-5.0e-324-false--3");
+  EXPECT_EQ(plugins::ruby_inspect(args),
+            "[1, 2.0, 1.0e+20, 1.0e-05, 100.0, 1.0e+16, 123456789.123, nil, true, "
+            R"([1, [], [2, [3]]], {"a"=>1, "b"=>"x\"y", "c"=>nil, "d"=>[1]}, -0.0, )"
+            "18446744073709551615, 1.5e+300, 0.1, 1.0e+15, 9.999999999999998e+15, 0.0001, {}, "
+            "100000000000000.0, 0.00015, 5.0e-324, false, -3]");
+  // String#inspect: Ruby printed "s\#{x}\#$\#@#\\n\t\u0001\u007Fé\u0000\e\a\b\f\v\u2028".
+  const Json s = Json::array({std::string("s#{x}#$#@#\\n\t\x01\x7f\xc3\xa9") +
+                              std::string(1, '\0') + "\x1b\a\b\f\v\xe2\x80\xa8"});
+  EXPECT_EQ(plugins::ruby_inspect(s),
+            R"(["s\#{x}\#$\#@#\\n\t\u0001\u007Fé\u0000\e\a\b\f\v\u2028"])");
+  EXPECT_EQ(plugins::ruby_join(Json::array(), "-"), "");
+  EXPECT_EQ(plugins::ruby_inspect(Json::array()), "[]");
+}
+
+TEST(PluginKeys, RubyStylesUseTheRubyPluginsKeys) {
+  Keys k;
+  Job job{"ExportJob", "exports", Json::parse(R"([42,"a@b.pt",[1,null]])"), Json::object()};
+  plugins::QueueLock::Options qo;
+  qo.key_style = plugins::LockKeyStyle::ResqueLockTimeout;
+  const plugins::QueueLock loner(qo);
+  EXPECT_EQ(loner.lock_key(k, job), "resque:loner:lock:ExportJob:42-a@b.pt-1-");
+  EXPECT_EQ(loner.run_lock_key(k, job), "resque:lock:ExportJob:42-a@b.pt-1-");
+  EXPECT_EQ(loner.lock(k, job).options().blocked_by,
+            std::vector<std::string>{"resque:lock:ExportJob:42-a@b.pt-1-"});
+  qo.key = [](const Job& j) { return j.args[0].dump(); };  // Ruby's `identifier` override
+  EXPECT_EQ(plugins::QueueLock(qo).lock_key(Keys("app"), job), "app:loner:lock:ExportJob:42");
+  plugins::JobLock::Options jo;
+  jo.key_style = plugins::LockKeyStyle::ResqueLockTimeout;
+  jo.lock_timeout = 0s;  // Ruby's default: no timeout, value `true`
+  const plugins::JobLock run(jo);
+  EXPECT_EQ(run.lock_key(k, job), "resque:lock:ExportJob:42-a@b.pt-1-");
+  EXPECT_EQ(run.lock(k, job).options().value, LockValue::RubyTrue);
+  plugins::QueueLock::Options ro;
+  ro.key_style = plugins::LockKeyStyle::ResqueLock;
+  EXPECT_EQ(plugins::QueueLock(ro).lock_key(k, job),
+            R"(resque:lock:ExportJob-[42, "a@b.pt", [1, nil]])");
+  EXPECT_EQ(plugins::QueueLock(ro).lock(k, job).options().value, LockValue::RubyLockStamp);
+  ro.key = [](const Job&) { return std::string("network-graph"); };  // Ruby's `lock` override
+  EXPECT_EQ(plugins::QueueLock(ro).lock_key(k, job), "resque:network-graph");
+  // resque-lock has no run lock; lock_timeout 0 means something only to resque-lock-timeout.
+  jo.key_style = plugins::LockKeyStyle::ResqueLock;
+  jo.lock_timeout = 60s;
+  EXPECT_THROW(plugins::JobLock{jo}, ConfigError);
+  ro.lock_timeout = 0s;
+  EXPECT_THROW(plugins::QueueLock{ro}, ConfigError);
+  plugins::JobLock::Options node0;
+  node0.lock_timeout = 0s;
+  EXPECT_THROW(plugins::JobLock{node0}, ConfigError);
+}
+
 TEST(RetryDelays, FixedListAndExponential) {
   Retry::Options o;
   o.retry_delay = 1500ms;

@@ -10,6 +10,7 @@
 
 #include "resque/lock.hpp"
 #include "resque/plugin.hpp"
+#include "resque/plugins/lock_key_style.hpp"
 
 namespace resque::plugins {
 
@@ -26,6 +27,13 @@ namespace resque::plugins {
 /// dies keeps the lock until its TTL, so lock_timeout must exceed the longest perform; a
 /// perform outliving it may then run concurrently with another copy.
 ///
+/// Ruby's convention (Options::key_style = LockKeyStyle::ResqueLockTimeout): the run lock of
+/// resque-lock-timeout, `<ns>:lock:<class>:<identifier>` = Time.now.to_i + lock_timeout (or
+/// `true` with lock_timeout 0), so a Ruby worker's around_perform_lock and ours never perform
+/// the same class and identifier at once. Ruby drops a job whose lock is busy (`lock_failed`);
+/// ours re-enqueues it unless re_enqueue is off. LockKeyStyle::ResqueLock is refused (that
+/// plugin has no run lock: use QueueLock with it).
+///
 /// Crash window: the re-enqueue and the worker's finish step are two steps; a worker killed
 /// between them leaves the copy both delayed and in flight, so it may run once more.
 ///
@@ -33,8 +41,12 @@ namespace resque::plugins {
 class JobLock : public Plugin {
  public:
   struct Options {
-    /// Lock TTL (node's lockTimeout, whole seconds). Default 3600 s.
+    /// Lock TTL (node's lockTimeout, whole seconds). Default 3600 s. 0 only with
+    /// LockKeyStyle::ResqueLockTimeout: Ruby's "no timeout" (value `true`, never expires; a
+    /// worker that dies holding it leaves it until deleted by hand, as in Ruby).
     std::chrono::seconds lock_timeout{3600};
+    /// Whose keys and values to use: Node or ResqueLockTimeout. Default LockKeyStyle::Node.
+    LockKeyStyle key_style = LockKeyStyle::Node;
     /// true: a job whose lock is busy is re-enqueued after re_enqueue_delay; false: dropped.
     /// Default true (node's reEnqueue).
     bool re_enqueue = true;
@@ -42,6 +54,7 @@ class JobLock : public Plugin {
     std::chrono::milliseconds re_enqueue_delay{1001};
     /// The job's identity in the key, replacing node's JSON args:
     /// `<ns>:workerslock:<class>:<queue>:<key(job)>`. Default (empty): encode_json(args).
+    /// ResqueLockTimeout: replaces Ruby's `identifier` (default ruby_join(args, "-")).
     std::function<std::string(const Job&)> key;
   };
 

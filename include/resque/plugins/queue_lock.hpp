@@ -10,6 +10,7 @@
 
 #include "resque/lock.hpp"
 #include "resque/plugin.hpp"
+#include "resque/plugins/lock_key_style.hpp"
 
 namespace resque::plugins {
 
@@ -29,17 +30,30 @@ namespace resque::plugins {
 /// queue has then released its lock, so promoting it is not refused by the lock it holds.
 /// Add DelayQueueLock to refuse duplicates while a job waits in the delayed queue.
 ///
+/// Ruby's conventions (Options::key_style, see LockKeyStyle): ResqueLockTimeout is
+/// resque-lock-timeout's `@loner` lock (`<ns>:loner:lock:<class>:<identifier>`, also refused
+/// while the class's run lock `<ns>:lock:<class>:<identifier>` is held, released in
+/// before_perform as Ruby's around_perform does); ResqueLock is defunkt resque-lock's
+/// (`<ns>:lock:<class>-<args.to_s>`, released after the perform, failed or not, as Ruby's
+/// around_perform's ensure does, and kept when a later plugin re-enqueues or vetoes the job).
+/// Set lock_timeout to the Ruby class's (`@lock_timeout`; resque-lock's `lock_timeout`).
+///
 /// Thread-safety: immutable after construction; hooks may run on any number of threads.
 class QueueLock : public Plugin {
  public:
   struct Options {
     /// Lock TTL (node's lockTimeout, whole seconds). A job that waits longer in its queue
-    /// loses its lock. Default 3600 s.
+    /// loses its lock. Default 3600 s. 0 only with LockKeyStyle::ResqueLockTimeout: Ruby's
+    /// "no timeout" (value `true`, never expires; a lost lock stays until deleted by hand).
     std::chrono::seconds lock_timeout{3600};
+    /// Whose keys and values to use. Default LockKeyStyle::Node.
+    LockKeyStyle key_style = LockKeyStyle::Node;
     /// The job's identity in the key, replacing node's JSON args: the key becomes
     /// `<ns>:lock:<class>:<queue>:<key(job)>`. E.g. catalog id and email from args 0 and 1,
     /// to lock on those two whatever the other args are. Default (empty): encode_json(args),
     /// node's key. (A node custom key meant to match must return that whole key.)
+    /// ResqueLockTimeout: replaces Ruby's `identifier` (default ruby_join(args, "-"));
+    /// ResqueLock: replaces Ruby's whole `lock` (the key is `<ns>:<key(job)>`).
     std::function<std::string(const Job&)> key;
   };
 
@@ -56,9 +70,13 @@ class QueueLock : public Plugin {
   bool before_enqueue(HookContext& ctx) override;
   void enqueue_aborted(HookContext& ctx) override;
   bool before_perform(HookContext& ctx) override;
+  void after_perform(HookContext& ctx) override;
 
   /// The lock key of `job` under these options.
   std::string lock_key(const Keys& keys, const Job& job) const;
+  /// ResqueLockTimeout: the run lock (JobLock's key in that style) that also refuses an
+  /// enqueue while held; empty in the other styles.
+  std::string run_lock_key(const Keys& keys, const Job& job) const;
   /// The Lock guarding `job` under these options.
   Lock lock(const Keys& keys, const Job& job) const;
   const Options& options() const { return options_; }
