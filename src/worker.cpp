@@ -17,6 +17,7 @@
 #include "protocol/worker_scripts.hpp"
 #include "queue_patterns.hpp"
 #include "redis/commands.hpp"
+#include "resque/backtrace.hpp"
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
 #include "resque/failure.hpp"
@@ -134,10 +135,12 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
   const auto t0 = std::chrono::steady_clock::now();
   Job job;
   std::string queue_name = popped_queue;
+  StackTrace trace;           // where the job failed (backtrace.hpp), resolved only if recorded
+  std::exception_ptr traced;  // the error it belongs to
   auto fail = [&](std::string_view kind, const std::string& err) {
     const std::string exc(kind);
     out.mode = protocol::Finish::Fail;
-    out.failure = encode_failure({{}, raw, exc, err, {}, id, queue_name});
+    out.failure = encode_failure({{}, raw, exc, err, trace.frames(), id, queue_name});
     log(LogLevel::Warning,
         fmt::format("worker {}: job {} failed: {}: {}", id, job.klass, exc, err));
     emit(opts.events.on_failure, id, job, exc, err);
@@ -167,6 +170,8 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
         def->perform(job);
       } catch (...) {
         ctx.error = std::current_exception();
+        // Here, next to the job's frames, for an exception that carries none.
+        trace = StackTrace::of_failure(traced = ctx.error);
       }
       detail::run_after_perform(def, ctx);
     }
@@ -174,6 +179,7 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     // A before_perform hook that throws fails the job like perform would (the plugins before
     // it have released what they took).
     ctx.error = std::current_exception();
+    trace = StackTrace::of_failure(traced = ctx.error);
     performed = true;
   }
   if (!performed) {
@@ -206,6 +212,8 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
       log(LogLevel::Error, fmt::format("worker {}: on_failure hook threw", id));
     }
     auto [exc, err] = describe_exception(ctx.error);
+    // An after_perform hook may have replaced the error: its own frames, if it carries any.
+    if (ctx.error != traced) trace = StackTrace::of_failure(ctx.error);
     fail(exc, err);
     return out;
   }

@@ -78,6 +78,8 @@ resque_set_warnings(worker_child)
 resque_add_test(integration_worker_faults LABELS integration worker faults
                 SOURCES faults/worker_faults_test.cpp)
 add_dependencies(integration_worker_faults worker_child)
+resque_add_test(integration_backtrace LABELS integration worker
+                SOURCES integration/backtrace_test.cpp)
 resque_add_test(integration_worker_pool LABELS integration worker
                 SOURCES integration/worker_pool_test.cpp)
 add_dependencies(integration_worker_pool worker_child)

@@ -10,6 +10,7 @@
 #include <memory>
 #include <typeinfo>
 
+#include "resque/backtrace.hpp"
 #include "resque/error.hpp"
 #include "time/timefmt.hpp"
 
@@ -88,7 +89,10 @@ ExceptionInfo describe_exception(const std::exception_ptr& e) {
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
-    return {demangle(typeid(ex).name()), ex.what()};
+    // resque::throw_with_trace's wrapper is named by the type the job threw.
+    const auto* traced = dynamic_cast<const TracedException*>(&ex);
+    return {demangle(traced != nullptr ? traced->thrown_type().name() : typeid(ex).name()),
+            ex.what()};
   } catch (...) {
     // `throw 42;` or `throw "text";`: the Itanium ABI still knows the thrown type, which says
     // more in the failed list than "unknown".

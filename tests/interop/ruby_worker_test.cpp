@@ -132,9 +132,9 @@ TEST(RubyWorker, RubyReadsCppFailureRecords) {
   EXPECT_TRUE(f["backtrace"].is_array());
 }
 
-// issue 11 row: a C++ job raises and the failure's `backtrace` is always [] (resque-web shows
-// nothing to debug with); enable when failure backtraces land.
-TEST(RubyWorker, DISABLED_CppFailureHasABacktrace) {
+// issue 11 row: a C++ job raises; its failure's `backtrace` holds frames (here the worker's
+// catch site, as the job threw a plain std::runtime_error), which Ruby reads as its own.
+TEST(RubyWorker, CppFailureHasABacktrace) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
   Connection c(server.options());
