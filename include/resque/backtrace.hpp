@@ -62,6 +62,7 @@ class StackTrace {
 
 /// Mixin of exceptions that carry the stack of the place they were made. describe_exception
 /// names such an exception by thrown_type() (the type given to throw_with_trace).
+/// Thread-safety: immutable after construction, like any exception object.
 class TracedException {
  public:
   virtual ~TracedException() = default;

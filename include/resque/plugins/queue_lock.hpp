@@ -37,6 +37,9 @@ namespace resque::plugins {
 /// (`<ns>:lock:<class>-<args.to_s>`, released after the perform, failed or not, as Ruby's
 /// around_perform's ensure does, and kept when a later plugin re-enqueues or vetoes the job).
 /// Set lock_timeout to the Ruby class's (`@lock_timeout`; resque-lock's `lock_timeout`).
+/// Crash windows, as in Ruby: a client that dies between taking the lock and writing the job
+/// leaves the lock until its stamp passes (with lock_timeout 0: until deleted by hand); so
+/// does a ResqueLock-style worker that dies while performing.
 ///
 /// Thread-safety: immutable after construction; hooks may run on any number of threads.
 class QueueLock : public Plugin {
