@@ -64,6 +64,10 @@ std::string token_prefix() {
   return fmt::format("{:08x}{:08x}", rd(), rd());
 }
 
+// The worker whose loop runs on this thread (in start()'s thread or in run()), so that stop()
+// called from a job, hook or event callback knows not to wait for itself.
+thread_local const Worker::State* tl_current_worker = nullptr;
+
 }  // namespace
 
 struct Worker::State {
@@ -85,11 +89,22 @@ struct Worker::State {
   std::atomic<bool> is_busy{false};
   std::atomic<bool> is_idle{false};
   std::atomic<std::uint64_t> done{0};
+  std::atomic<std::uint64_t> abandoned_jobs{0};
 
   std::mutex mu;
   std::condition_variable cv;
   bool finished = true;
   std::thread thread;
+
+  // The last reference may be dropped on the worker's own thread (the Worker was destroyed
+  // from one of its jobs, or abandoned): a thread cannot join itself, so it is detached then.
+  ~State() {
+    if (!thread.joinable()) return;
+    if (thread.get_id() == std::this_thread::get_id())
+      thread.detach();
+    else
+      thread.join();
+  }
 
   // Once stop() has given up on this worker (abandoned), its thread may outlive the Worker's
   // owner: it calls no more user code (logs, events) from then on.
@@ -217,6 +232,11 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
 }
 
 void Worker::State::run_loop() {
+  struct CurrentGuard {
+    const State* prev;
+    explicit CurrentGuard(const State* s) : prev(tl_current_worker) { tl_current_worker = s; }
+    ~CurrentGuard() { tl_current_worker = prev; }
+  } current(this);
   is_running = true;
   emit(opts.events.on_start, id);
   log(LogLevel::Info, fmt::format("worker {} starting", id));
@@ -428,20 +448,23 @@ bool Worker::stop(std::chrono::milliseconds deadline) {
   auto s = state_;
   if (s->abandoned) return false;  // already given up on; its thread is detached
   request_stop();
-  // From the worker's own thread (an event callback) waiting would never end: the loop sees
-  // the request when the callback returns.
-  if (s->thread.get_id() == std::this_thread::get_id()) return true;
+  // From the worker's own thread (a job, hook or event callback) waiting would never end: the
+  // loop sees the request when the callback returns, and the owner's destructor (or a later
+  // stop() from another thread) joins.
+  if (on_own_thread()) return true;
   std::unique_lock<std::mutex> lock(s->mu);
   bool ok = true;
   if (deadline == std::chrono::milliseconds::max()) {
     s->cv.wait(lock, [&] { return s->finished; });
   } else if (!s->cv.wait_for(lock, deadline, [&] { return s->finished; })) {
     ok = false;
-    s->abandoned = true;
+    // Logged before `abandoned` is set: from then on the thread calls no user code.
+    ++s->abandoned_jobs;
     s->log(LogLevel::Warning,
-           fmt::format("worker {}: stop deadline passed while a job was running; the job stays "
-                       "in flight for recovery by a Scheduler",
+           fmt::format("worker {}: stop deadline passed while a job was running; the job was "
+                       "abandoned and stays in flight for recovery by a Scheduler",
                        s->id));
+    s->abandoned = true;
     // No more heartbeats: the worker now looks dead, which is what lets recovery take the job.
     lock.unlock();
     s->heartbeat->remove(s->id);
@@ -475,6 +498,12 @@ bool Worker::idle() const {
 }
 std::uint64_t Worker::jobs_done() const {
   return state_->done;
+}
+std::uint64_t Worker::jobs_abandoned() const {
+  return state_->abandoned_jobs;
+}
+bool Worker::on_own_thread() const {
+  return tl_current_worker == state_.get();
 }
 
 }  // namespace resque

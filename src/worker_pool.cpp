@@ -23,6 +23,26 @@ WorkerPool::WorkerPool(ConnectionOptions connection, std::shared_ptr<const JobRe
 
 WorkerPool::~WorkerPool() {
   stop();
+  // Destroyed on one of its workers' threads, stop() only asked: the scaler (which never waits
+  // for a busy worker) is joined here, and each ~Worker joins its thread (its own one detaches).
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (scaler_.joinable()) scaler_.join();
+}
+
+bool WorkerPool::request_stop_from_worker() {
+  std::lock_guard<std::mutex> lock(mu_);
+  bool own = false;
+  for (const auto& w : workers_) own = own || w->on_own_thread();
+  own = own || (retiring_ != nullptr && retiring_->on_own_thread());
+  if (!own) return false;
+  stopping_ = true;
+  for (auto& w : workers_) w->request_stop();
+  cv_.notify_all();
+  return true;
 }
 
 void WorkerPool::add_worker_locked() {
@@ -82,15 +102,21 @@ void WorkerPool::scale_loop() {
       workers_.erase(std::next(it).base());
       const std::uint64_t counted = w->jobs_done();
       retired_done_ += counted;
+      retiring_ = w.get();  // it may have taken a job meanwhile, which may call stop()
       lock.unlock();
       w->stop();
       lock.lock();
+      retiring_ = nullptr;
       retired_done_ += w->jobs_done() - counted;
     }
   }
 }
 
 bool WorkerPool::stop(std::chrono::milliseconds deadline) {
+  // From a job (or hook, or event) of one of our workers: waiting here would wait for the very
+  // job that called, and a thread cannot join itself. Ask, return; the destructor or a later
+  // stop() from another thread completes the stop.
+  if (request_stop_from_worker()) return true;
   std::lock_guard<std::mutex> one_stop_at_a_time(stop_mu_);
   std::vector<Worker*> ws;
   {
@@ -125,7 +151,10 @@ bool WorkerPool::stop(std::chrono::milliseconds deadline) {
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto& w : workers_) retired_done_ += w->jobs_done();
+  for (auto& w : workers_) {
+    retired_done_ += w->jobs_done();
+    retired_abandoned_ += w->jobs_abandoned();
+  }
   workers_.clear();
   started_ = false;
   return ok;
@@ -153,6 +182,13 @@ std::vector<std::string> WorkerPool::worker_ids() const {
   std::vector<std::string> out;
   for (const auto& w : workers_) out.push_back(w->id());
   return out;
+}
+
+std::uint64_t WorkerPool::jobs_abandoned() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::uint64_t n = retired_abandoned_;
+  for (const auto& w : workers_) n += w->jobs_abandoned();
+  return n;
 }
 
 std::uint64_t WorkerPool::jobs_done() const {

@@ -116,3 +116,6 @@ resque_add_test(interop_ruby_scheduler LABELS interop ruby scheduler
 resque_add_test(interop_ruby_plugins LABELS interop ruby plugins
                 SOURCES interop/ruby_plugins_test.cpp)
 target_include_directories(interop_ruby_plugins PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)
+# Embedding in a service (issue 15): shutdown from any thread, default logging, health, metrics.
+resque_add_test(integration_embedding LABELS integration worker embedding
+                SOURCES integration/embedding_test.cpp)

@@ -47,7 +47,8 @@ class Worker {
  public:
   Worker(ConnectionOptions connection, std::shared_ptr<const JobRegistry> registry,
          WorkerOptions options);
-  /// Stops gracefully (finishing the current job) and joins.
+  /// Stops gracefully (finishing the current job) and joins. On the worker's own thread (a job
+  /// destroying its Worker) it only asks the worker to stop; the thread ends by itself.
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -65,9 +66,13 @@ class Worker {
   void request_stop();
   /// Stops: finishes the current job, unregisters, joins. With a deadline: if the job is still
   /// running when it passes, the worker gives up on it (it stays in flight for recovery by a
-  /// Scheduler, which is logged) and returns false. The job's thread is left to finish: it calls
-  /// no more events or log functions and does not record the job (its plugins' after_perform
-  /// hooks still run, releasing their locks).
+  /// Scheduler; logged at warning level and counted in jobs_abandoned()) and returns false. The
+  /// job's thread is left to finish: it calls no more events or log functions and does not
+  /// record the job (its plugins' after_perform hooks still run, releasing their locks).
+  ///
+  /// Called on the worker's own thread (from a job, hook or event callback) it only asks the
+  /// worker to stop and returns true at once: the worker stops after the current job, and the
+  /// destructor or a later stop() from another thread joins its thread.
   bool stop(std::chrono::milliseconds deadline = std::chrono::milliseconds::max());
   /// Stops taking new jobs after the current one (until resume()).
   void pause();
@@ -80,6 +85,10 @@ class Worker {
   bool idle() const;
   /// Jobs finished by this worker object (performed, failed or skipped).
   std::uint64_t jobs_done() const;
+  /// Jobs given up on by stop(deadline) (each logged at warning level).
+  std::uint64_t jobs_abandoned() const;
+  /// True when called on this worker's own thread (inside one of its jobs, hooks or events).
+  bool on_own_thread() const;
 
   struct State;
 

@@ -35,7 +35,8 @@ class WorkerPool {
  public:
   WorkerPool(ConnectionOptions connection, std::shared_ptr<const JobRegistry> registry,
              WorkerPoolOptions options);
-  /// Stops gracefully (every current job finishes).
+  /// Stops gracefully (every current job finishes). May run on a worker's own thread (a job
+  /// dropping the last owner): that worker's thread then ends by itself after the job.
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -43,7 +44,12 @@ class WorkerPool {
   void start();
   /// Stops every worker (they stop taking jobs at once, finish their current job, unregister).
   /// With a deadline, jobs still running when it passes stay in flight for recovery; returns
-  /// false in that case.
+  /// false in that case (each such job is logged at warning level and counted in
+  /// jobs_abandoned()).
+  ///
+  /// Called from one of the pool's own jobs (or hooks or events) it only asks every worker to
+  /// stop after its current job and returns true at once, without waiting; the destructor, or
+  /// a later stop() from another thread, waits for the workers.
   bool stop(std::chrono::milliseconds deadline = std::chrono::milliseconds::max());
   void pause();
   void resume();
@@ -52,8 +58,11 @@ class WorkerPool {
   std::vector<std::string> worker_ids() const;
   /// Jobs finished by all workers of the pool so far.
   std::uint64_t jobs_done() const;
+  /// Jobs given up on by stop(deadline) so far.
+  std::uint64_t jobs_abandoned() const;
 
  private:
+  bool request_stop_from_worker();
   void add_worker_locked();
   void scale_loop();
   ConnectionOptions connection_;
@@ -64,10 +73,13 @@ class WorkerPool {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::uint64_t retired_done_ = 0;
+  std::uint64_t retired_abandoned_ = 0;
+  Worker* retiring_ = nullptr;  // the worker the scaler is stopping (not in workers_ then)
   bool started_ = false;
-  bool stopping_ = false;
+  bool stopping_ = false;  // also set by a stop() from a job; run_until_signalled watches it
   bool paused_ = false;
   std::thread scaler_;
+  friend void run_until_signalled(WorkerPool& pool);
 };
 
 /// For standalone worker binaries (opt-in; nothing is installed by default): starts the pool

@@ -1,0 +1,259 @@
+// Embedding in a service (issue 15): stop() from any thread, including a job's own, never ends
+// the process; abandoned jobs are logged and counted.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "process.hpp"
+#include "redis_server.hpp"
+#include "resque/connection.hpp"
+#include "resque/queue.hpp"
+#include "resque/registry.hpp"
+#include "resque/scheduler.hpp"
+#include "resque/worker_pool.hpp"
+#include "worker_helpers.hpp"
+
+using namespace resque;
+using namespace resque::test;
+
+namespace {
+
+long long workers_registered(Connection& c) {
+  return c.command({"SCARD", "resque:workers"}).integer();
+}
+
+// Collects log lines (thread-safe).
+struct LogSink {
+  std::mutex mu;
+  std::vector<std::pair<LogLevel, std::string>> lines;
+  LogFunction fn() {
+    return [this](LogLevel l, std::string_view m) {
+      std::lock_guard<std::mutex> lock(mu);
+      lines.emplace_back(l, std::string(m));
+    };
+  }
+  std::size_t count(LogLevel level, const std::string& needle) {
+    std::lock_guard<std::mutex> lock(mu);
+    std::size_t n = 0;
+    for (const auto& [l, m] : lines) n += (l == level && m.find(needle) != std::string::npos);
+    return n;
+  }
+};
+
+}  // namespace
+
+TEST(EmbeddingShutdown, PoolStopFromInsideAJobReturnsAndALaterStopJoins) {
+  RedisServer server;
+  auto reg = std::make_shared<JobRegistry>();
+  WorkerPool* pool_ptr = nullptr;
+  std::atomic<int> stop_returned{0};
+  std::atomic<bool> stop_result{false};
+  reg->define("Shutdown", [&] {
+    stop_result = pool_ptr->stop();
+    ++stop_returned;
+  });
+  Queue q(server.options(), reg);
+  WorkerPoolOptions po;
+  po.worker = fast_worker({"q"});
+  po.min_threads = 2;
+  po.max_threads = 3;
+  po.scale_interval = std::chrono::milliseconds(20);
+  WorkerPool pool(server.options(), reg, po);
+  pool_ptr = &pool;
+  pool.start();
+  ASSERT_TRUE(q.enqueue("q", "Shutdown"));
+  ASSERT_TRUE(eventually([&] { return stop_returned == 1; }));
+  EXPECT_TRUE(stop_result);
+  Connection c(server.options());
+  // Every worker stops by itself after its job and unregisters; nothing is left in flight.
+  ASSERT_TRUE(eventually([&] { return workers_registered(c) == 0; }));
+  EXPECT_TRUE(pool.stop());
+  EXPECT_EQ(pool.size(), 0u);
+  EXPECT_EQ(get_int(c, "resque:stat:processed"), 1);
+}
+
+TEST(EmbeddingShutdown, PoolDestroyedFromInsideItsOwnJob) {
+  RedisServer server;
+  auto reg = std::make_shared<JobRegistry>();
+  std::mutex mu;
+  std::unique_ptr<WorkerPool> owner;
+  std::atomic<bool> destroyed{false};
+  reg->define("Drop", [&] {
+    std::unique_ptr<WorkerPool> p;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      p = std::move(owner);
+    }
+    p.reset();  // ~WorkerPool on the job's own thread
+    destroyed = true;
+  });
+  WorkerPoolOptions po;
+  po.worker = fast_worker({"q"});
+  po.min_threads = po.max_threads = 2;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    owner = std::make_unique<WorkerPool>(server.options(), reg, po);
+    owner->start();
+  }
+  Queue q(server.options(), reg);
+  ASSERT_TRUE(q.enqueue("q", "Drop"));
+  ASSERT_TRUE(eventually([&] { return destroyed.load(); }));
+  Connection c(server.options());
+  ASSERT_TRUE(eventually([&] { return workers_registered(c) == 0; }));
+  EXPECT_TRUE(eventually([&] { return get_int(c, "resque:stat:processed") == 1; }));
+}
+
+TEST(EmbeddingShutdown, WorkerRunStoppedFromItsOwnJob) {
+  RedisServer server;
+  auto reg = std::make_shared<JobRegistry>();
+  Worker* w = nullptr;
+  std::atomic<bool> stop_result{false};
+  reg->define("Shutdown", [&] { stop_result = w->stop(std::chrono::milliseconds(100)); });
+  Queue q(server.options(), reg);
+  ASSERT_TRUE(q.enqueue("q", "Shutdown"));
+  Worker worker(server.options(), reg, fast_worker({"q"}));
+  w = &worker;
+  worker.run();  // on this thread: returns once the job's stop() is seen
+  EXPECT_TRUE(stop_result);
+  Connection c(server.options());
+  EXPECT_EQ(workers_registered(c), 0);
+  EXPECT_EQ(get_int(c, "resque:stat:processed"), 1);
+}
+
+TEST(EmbeddingShutdown, StopFromOtherThreadsUnderLoad) {
+  RedisServer server;
+  constexpr int kJobs = 3000;
+  auto reg = std::make_shared<JobRegistry>();
+  std::atomic<int> performed{0};
+  reg->define("Count", [&](std::int64_t) { ++performed; });
+  Queue q(server.options(), reg);
+  std::vector<Job> jobs;
+  for (int i = 0; i < kJobs; ++i) jobs.push_back(Job{"Count", "q", Json::array({i}), {}});
+  ASSERT_EQ(q.enqueue_batch(jobs), static_cast<std::size_t>(kJobs));
+  WorkerPoolOptions po;
+  po.worker = fast_worker({"q"});
+  po.min_threads = 2;
+  po.max_threads = 4;
+  po.scale_interval = std::chrono::milliseconds(10);
+  WorkerPool pool(server.options(), reg, po);
+  pool.start();
+  ASSERT_TRUE(eventually([&] { return performed > 100; }));
+  // Three threads stop at once, one with a deadline, while the scaler may be growing the pool.
+  std::vector<std::thread> stoppers;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 3; ++i)
+    stoppers.emplace_back([&, i] {
+      if (i == 0 ? pool.stop(std::chrono::seconds(30)) : pool.stop()) ++ok;
+    });
+  for (auto& t : stoppers) t.join();
+  EXPECT_EQ(ok, 3);
+  Connection c(server.options());
+  EXPECT_EQ(workers_registered(c), 0);
+  const long long left = c.command({"LLEN", "resque:queue:q"}).integer();
+  EXPECT_EQ(performed + left, kJobs);
+  EXPECT_EQ(get_int(c, "resque:stat:processed"), performed.load());
+  EXPECT_EQ(pool.jobs_abandoned(), 0u);
+}
+
+TEST(EmbeddingShutdown, SignalFromAJobStopsRunUntilSignalled) {
+  RedisServer server;
+  auto reg = std::make_shared<JobRegistry>();
+  std::atomic<int> raised{0};
+  reg->define("Term", [&] {
+    ++raised;
+    ::raise(SIGTERM);  // the handler only writes to run_until_signalled's pipe
+  });
+  WorkerPoolOptions po;
+  po.worker = fast_worker({"q"});
+  po.min_threads = po.max_threads = 2;
+  WorkerPool pool(server.options(), reg, po);
+  auto done = std::async(std::launch::async, [&] { run_until_signalled(pool); });
+  Queue q(server.options(), reg);
+  ASSERT_TRUE(q.enqueue("q", "Term"));
+  ASSERT_EQ(done.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  done.get();
+  EXPECT_EQ(raised, 1);
+  EXPECT_EQ(pool.size(), 0u);
+  Connection c(server.options());
+  EXPECT_EQ(workers_registered(c), 0);
+  EXPECT_EQ(get_int(c, "resque:stat:processed"), 1);
+}
+
+TEST(EmbeddingShutdown, PoolStopFromAJobEndsRunUntilSignalled) {
+  RedisServer server;
+  auto reg = std::make_shared<JobRegistry>();
+  WorkerPoolOptions po;
+  po.worker = fast_worker({"q"});
+  po.min_threads = po.max_threads = 1;
+  WorkerPool pool(server.options(), reg, po);
+  reg->define("Shutdown", [&] { pool.stop(); });
+  auto done = std::async(std::launch::async, [&] { run_until_signalled(pool); });
+  Queue q(server.options(), reg);
+  ASSERT_TRUE(q.enqueue("q", "Shutdown"));
+  ASSERT_EQ(done.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  done.get();
+  Connection c(server.options());
+  EXPECT_EQ(workers_registered(c), 0);
+  EXPECT_EQ(get_int(c, "resque:stat:processed"), 1);
+}
+
+TEST(EmbeddingShutdown, StopDeadlineLogsAndCountsTheAbandonedJob) {
+  RedisServer server;
+  auto gate = std::make_shared<Gate>();
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define("Long", [gate] { gate->pass(); });  // a job that outlives the deadline
+  auto sink = std::make_shared<LogSink>();
+  WorkerPoolOptions po;
+  po.worker = fast_worker({"q"});
+  po.worker.log = sink->fn();
+  po.min_threads = po.max_threads = 1;
+  WorkerPool pool(server.options(), reg, po);
+  OpenOnExit open_on_exit{gate};
+  pool.start();
+  Queue q(server.options(), reg);
+  ASSERT_TRUE(q.enqueue("q", "Long"));
+  ASSERT_TRUE(eventually([&] { return gate->entered() == 1; }));
+  EXPECT_FALSE(pool.stop(std::chrono::milliseconds(200)));
+  EXPECT_EQ(sink->count(LogLevel::Warning, "abandoned"), 1u);
+  EXPECT_EQ(pool.jobs_abandoned(), 1u);
+  gate->open();
+  // The job stays in flight for recovery: the worker's registration and in-flight list remain.
+  Connection c(server.options());
+  EXPECT_EQ(workers_registered(c), 1);
+}
+
+TEST(EmbeddingShutdown, SchedulerDestroyedFromItsOwnCallback) {
+  RedisServer server;
+  std::mutex mu;
+  std::unique_ptr<Scheduler> owner;
+  std::atomic<bool> destroyed{false};
+  SchedulerOptions so;
+  so.poll_interval = std::chrono::milliseconds(20);
+  so.events.on_leader_gained = [&](const std::string&) {
+    std::unique_ptr<Scheduler> s;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      s = std::move(owner);
+    }
+    s.reset();  // ~Scheduler on the scheduler's own thread
+    destroyed = true;
+  };
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    owner = std::make_unique<Scheduler>(server.options(), nullptr, so);
+    owner->start();
+  }
+  ASSERT_TRUE(eventually([&] { return destroyed.load(); }));
+  // A second scheduler starts and stops from another thread normally meanwhile.
+  Scheduler other(server.options(), nullptr, so);
+  other.start();
+  std::thread([&] { other.stop(); }).join();
+  EXPECT_FALSE(other.is_leader());
+}
