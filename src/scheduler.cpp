@@ -66,6 +66,7 @@ Scheduler::Scheduler(ConnectionOptions connection, std::shared_ptr<const JobRegi
   s.copts = std::move(connection);
   s.registry = std::move(registry);
   s.opts = std::move(options);
+  if (!s.opts.log) s.opts.log = default_logger();  // visible by default
   s.pool = std::make_shared<ConnectionPool>(s.copts, 2);
   s.hook_queue = std::make_unique<Queue>(s.copts, s.registry, QueueOptions{2});
 }

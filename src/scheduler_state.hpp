@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "emit.hpp"
+#include "log_limit.hpp"
 #include "resque/connection.hpp"
 #include "resque/keys.hpp"
 #include "resque/queue.hpp"
@@ -93,10 +94,13 @@ struct Scheduler::State {
   void emit(const F& f, A&&... a) const {
     detail::safe_emit(opts.log, "scheduler", opts.name, f, std::forward<A>(a)...);
   }
+  // Handled errors: logged rate-limited by kind (a poll that fails every second while Redis is
+  // down must not flood the default stderr sink), reported to on_error every time.
   void error(const std::string& msg) {
-    log(LogLevel::Error, "scheduler " + opts.name + ": " + msg);
+    detail::log_retried_error(opts.log, limiter, "scheduler=" + opts.name, msg);
     emit(opts.events.on_error, msg);
   }
+  detail::LogLimiter limiter;
 
   /// One poll; returns what it did and sets `more` when work is left for an immediate poll.
   SchedulerPoll poll(bool force_dead_check, bool& more);

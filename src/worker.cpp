@@ -12,6 +12,7 @@
 #include "emit.hpp"
 #include "heartbeat.hpp"
 #include "hooks.hpp"
+#include "log_limit.hpp"
 #include "notifier.hpp"
 #include "protocol/worker.hpp"
 #include "protocol/worker_scripts.hpp"
@@ -91,6 +92,8 @@ struct Worker::State {
   std::atomic<std::uint64_t> done{0};
   std::atomic<std::uint64_t> abandoned_jobs{0};
 
+  detail::LogLimiter limiter;
+
   std::mutex mu;
   std::condition_variable cv;
   bool finished = true;
@@ -115,9 +118,16 @@ struct Worker::State {
   void emit(const F& f, A&&... a) const {
     if (!abandoned) detail::safe_emit(opts.log, "worker", id, f, std::forward<A>(a)...);
   }
+  // An error the worker recovers from by retrying: logged rate-limited by kind (the default
+  // sink must not be flooded while Redis is down), reported to on_error every time.
   void error(const std::string& msg) {
-    log(LogLevel::Error, fmt::format("worker {}: {}", id, msg));
+    if (!abandoned) detail::log_retried_error(opts.log, limiter, "worker=" + id, msg);
     emit(opts.events.on_error, id, msg);
+  }
+  // The structured fields of a line about a job.
+  std::string fields(const Job& job, const std::string& popped_from) const {
+    return fmt::format("worker={} queue={} class={}", id,
+                       popped_from.empty() ? job.queue : popped_from, job.klass);
   }
 
   void run_loop();
@@ -153,8 +163,7 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     const std::string exc(kind);
     out.mode = protocol::Finish::Fail;
     out.failure = encode_failure({{}, raw, exc, err, {}, id, queue_name});
-    log(LogLevel::Warning,
-        fmt::format("worker {}: job {} failed: {}: {}", id, job.klass, exc, err));
+    log(LogLevel::Warning, fmt::format("{} job failed: {}: {}", fields(job, queue_name), exc, err));
     emit(opts.events.on_failure, id, job, exc, err);
   };
   try {
@@ -195,10 +204,10 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     out.mode = protocol::Finish::Skip;
     if (!ctx.re_enqueued_by.empty()) {
       log(LogLevel::Debug,
-          fmt::format("worker {}: job {} re-enqueued by {}", id, job.klass, ctx.re_enqueued_by));
+          fmt::format("{} job re-enqueued by {}", fields(job, queue_name), ctx.re_enqueued_by));
       emit(opts.events.on_re_enqueue, id, job, ctx.re_enqueued_by);
     } else {
-      log(LogLevel::Debug, fmt::format("worker {}: job {} vetoed by {}", id, job.klass, vetoed_by));
+      log(LogLevel::Debug, fmt::format("{} job vetoed by {}", fields(job, queue_name), vetoed_by));
       emit(opts.events.on_veto, id, job, vetoed_by);
     }
     return out;
@@ -207,8 +216,8 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     // An after_perform hook turned the failure into a later retry (Retry): recorded as
     // node-resque's Retry nets it out, stat:failed +1 and stat:processed unchanged.
     out.mode = protocol::Finish::Retry;
-    log(LogLevel::Info, fmt::format("worker {}: job {} failed and was re-enqueued by {}", id,
-                                    job.klass, ctx.re_enqueued_by));
+    log(LogLevel::Info, fmt::format("{} job failed and was re-enqueued by {}",
+                                    fields(job, queue_name), ctx.re_enqueued_by));
     emit(opts.events.on_re_enqueue, id, job, ctx.re_enqueued_by);
     return out;
   }
@@ -216,9 +225,10 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     try {
       detail::run_on_failure(def, ctx);
     } catch (const std::exception& e) {
-      log(LogLevel::Error, fmt::format("worker {}: on_failure hook threw: {}", id, e.what()));
+      log(LogLevel::Error,
+          fmt::format("{} on_failure hook threw: {}", fields(job, queue_name), e.what()));
     } catch (...) {
-      log(LogLevel::Error, fmt::format("worker {}: on_failure hook threw", id));
+      log(LogLevel::Error, fmt::format("{} on_failure hook threw", fields(job, queue_name)));
     }
     auto [exc, err] = describe_exception(ctx.error);
     fail(exc, err);
@@ -239,7 +249,7 @@ void Worker::State::run_loop() {
   } current(this);
   is_running = true;
   emit(opts.events.on_start, id);
-  log(LogLevel::Info, fmt::format("worker {} starting", id));
+  log(LogLevel::Info, fmt::format("worker={} starting", id));
   Connection conn(copts);
   if (!register_self(conn)) {
     is_running = false;
@@ -331,7 +341,7 @@ void Worker::State::run_loop() {
       if (!pause_announced) {
         pause_announced = true;
         emit(opts.events.on_pause, id);
-        log(LogLevel::Info, fmt::format("worker {} paused by pause-all-workers", id));
+        log(LogLevel::Info, fmt::format("worker={} paused by pause-all-workers", id));
       }
       notifier->wait(gen, opts.poll_interval);
       continue;
@@ -362,11 +372,11 @@ void Worker::State::run_loop() {
   try {
     if (!protocol::unregister_worker(conn, *wkeys))
       log(LogLevel::Warning,
-          fmt::format("worker {}: a job is still in flight; registration kept for recovery", id));
+          fmt::format("worker={} a job is still in flight; registration kept for recovery", id));
   } catch (const Error& e) {
     error(fmt::format("unregistering: {}", e.what()));
   }
-  log(LogLevel::Info, fmt::format("worker {} stopped", id));
+  log(LogLevel::Info, fmt::format("worker={} stopped", id));
   is_running = false;
   emit(opts.events.on_end, id);
 }
@@ -384,6 +394,7 @@ Worker::Worker(ConnectionOptions connection, std::shared_ptr<const JobRegistry> 
   s.copts = std::move(connection);
   s.registry = std::move(registry);
   s.opts = std::move(options);
+  if (!s.opts.log) s.opts.log = default_logger();  // visible by default
   s.name = next_worker_name(s.opts.host);
   std::vector<std::string> shown;  // Ruby leaves "!exclusions" out of the id
   for (const auto& q : s.opts.queues)
@@ -461,7 +472,7 @@ bool Worker::stop(std::chrono::milliseconds deadline) {
     // Logged before `abandoned` is set: from then on the thread calls no user code.
     ++s->abandoned_jobs;
     s->log(LogLevel::Warning,
-           fmt::format("worker {}: stop deadline passed while a job was running; the job was "
+           fmt::format("worker={} stop deadline passed while a job was running; the job was "
                        "abandoned and stays in flight for recovery by a Scheduler",
                        s->id));
     s->abandoned = true;

@@ -1,7 +1,9 @@
 // Embedding in a service (issue 15): stop() from any thread, including a job's own, never ends
 // the process; abandoned jobs are logged and counted.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <future>
@@ -47,7 +49,85 @@ struct LogSink {
   }
 };
 
+// Redirects this process's stderr (fd 2) into a pipe while alive; text() reads what arrived.
+class StderrCapture {
+ public:
+  StderrCapture() {
+    saved_ = ::dup(2);
+    if (saved_ < 0 || ::pipe(fds_) != 0) throw std::runtime_error("StderrCapture: dup/pipe");
+    ::fcntl(fds_[0], F_SETFL, O_NONBLOCK);
+    ::fflush(stderr);
+    ::dup2(fds_[1], 2);
+  }
+  ~StderrCapture() {
+    ::fflush(stderr);
+    ::dup2(saved_, 2);
+    ::close(saved_);
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  StderrCapture(const StderrCapture&) = delete;
+  StderrCapture& operator=(const StderrCapture&) = delete;
+  const std::string& text() {
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds_[0], buf, sizeof buf)) > 0;)
+      text_.append(buf, static_cast<std::size_t>(n));
+    return text_;
+  }
+
+ private:
+  int saved_ = -1;
+  int fds_[2] = {-1, -1};
+  std::string text_;
+};
+
 }  // namespace
+
+TEST(EmbeddingLogging, WrongPasswordIsPrintedToStderrWithNoLoggerSet) {
+  RedisServer server(RedisServerOptions{false, "secret", {}});
+  auto reg = std::make_shared<JobRegistry>();
+  auto opts = server.options();
+  opts.password = "wrong";
+  WorkerPoolOptions po;
+  po.worker = fast_worker({"q"});  // no log function: the default one
+  po.min_threads = po.max_threads = 1;
+  std::string text;
+  {
+    StderrCapture capture;
+    WorkerPool pool(opts, reg, po);
+    pool.start();
+    const bool seen =
+        eventually([&] { return capture.text().find("WRONGPASS") != std::string::npos; },
+                   std::chrono::seconds(20));
+    pool.stop();
+    text = capture.text();
+    ASSERT_TRUE(seen) << text;
+  }
+  const auto line_start = text.rfind('\n', text.find("WRONGPASS"));
+  const std::string line = text.substr(line_start == std::string::npos ? 0 : line_start + 1,
+                                       text.find('\n', text.find("WRONGPASS")) - (line_start + 1));
+  EXPECT_NE(line.find("resque [error] worker="), std::string::npos) << line;
+  EXPECT_NE(line.find("authentication error: retrying cannot fix this"), std::string::npos) << line;
+  EXPECT_EQ(line.substr(0, 2), "20") << line;  // starts with a timestamp
+}
+
+TEST(EmbeddingLogging, UnfixableErrorsAreLoggedOncePerIntervalButReportedEveryTime) {
+  RedisServer server(RedisServerOptions{false, "secret", {}});
+  auto reg = std::make_shared<JobRegistry>();
+  auto opts = server.options();
+  opts.password.clear();  // NOAUTH on every command
+  auto sink = std::make_shared<LogSink>();
+  std::atomic<int> errors{0};
+  auto wo = fast_worker({"q"});
+  wo.log = sink->fn();
+  wo.events.on_error = [&](const std::string&, const std::string&) { ++errors; };
+  Worker w(opts, reg, wo);
+  w.start();
+  ASSERT_TRUE(eventually([&] { return errors >= 3; }, std::chrono::seconds(20)));
+  w.stop();
+  EXPECT_EQ(sink->count(LogLevel::Error, "NOAUTH"), 1u);
+  EXPECT_EQ(sink->count(LogLevel::Error, "authentication error"), 1u);
+}
 
 TEST(EmbeddingShutdown, PoolStopFromInsideAJobReturnsAndALaterStopJoins) {
   RedisServer server;
