@@ -97,10 +97,21 @@ struct Scheduler::State {
   // Handled errors: logged rate-limited by kind (a poll that fails every second while Redis is
   // down must not flood the default stderr sink), reported to on_error every time.
   void error(const std::string& msg) {
+    {
+      std::lock_guard<std::mutex> lock(health_mu);
+      last_error = msg;
+      last_error_at = std::chrono::system_clock::now();
+    }
     detail::log_retried_error(opts.log, limiter, "scheduler=" + opts.name, msg);
     emit(opts.events.on_error, msg);
   }
   detail::LogLimiter limiter;
+  // For health().
+  std::atomic<bool> connected{false};
+  std::atomic<std::int64_t> last_poll_ms{0};  // system clock, ms since the epoch
+  mutable std::mutex health_mu;               // guards last_error*
+  std::string last_error;
+  std::chrono::system_clock::time_point last_error_at{};
 
   /// One poll; returns what it did and sets `more` when work is left for an immediate poll.
   SchedulerPoll poll(bool force_dead_check, bool& more);

@@ -25,6 +25,7 @@
 #include "resque/queue.hpp"
 #include "resque/registry.hpp"
 #include "time/timefmt.hpp"
+#include "worker_internal.hpp"
 
 namespace resque {
 
@@ -91,6 +92,13 @@ struct Worker::State {
   std::atomic<bool> is_idle{false};
   std::atomic<std::uint64_t> done{0};
   std::atomic<std::uint64_t> abandoned_jobs{0};
+  // For health(): written by the worker's thread, read by any.
+  std::atomic<bool> is_connected{false};
+  std::atomic<bool> is_registered{false};
+  std::atomic<std::int64_t> last_finished_ms{0};  // system clock, ms since the epoch
+  mutable std::mutex health_mu;                   // guards last_error*
+  std::string last_error;
+  std::chrono::system_clock::time_point last_error_at{};
 
   detail::LogLimiter limiter;
 
@@ -121,6 +129,12 @@ struct Worker::State {
   // An error the worker recovers from by retrying: logged rate-limited by kind (the default
   // sink must not be flooded while Redis is down), reported to on_error every time.
   void error(const std::string& msg) {
+    is_connected = false;
+    {
+      std::lock_guard<std::mutex> lock(health_mu);
+      last_error = msg;
+      last_error_at = std::chrono::system_clock::now();
+    }
     if (!abandoned) detail::log_retried_error(opts.log, limiter, "worker=" + id, msg);
     emit(opts.events.on_error, id, msg);
   }
@@ -136,18 +150,20 @@ struct Worker::State {
 };
 
 bool Worker::State::register_self(Connection& conn) {
-  auto backoff = std::chrono::milliseconds(100);
+  auto backoff = copts.reconnect_backoff_min;
   while (!stop_requested) {
     try {
       // Redis' clock, as the heartbeat thread uses it: a host whose clock is behind must not
       // register as already stale.
       protocol::register_worker(
           conn, *wkeys, protocol::registration(detail::server_time(conn), name, queues_str));
+      is_connected = true;
+      is_registered = true;
       return true;
     } catch (const Error& e) {
       error(fmt::format("registering: {}", e.what()));
       notifier->wait(notifier->generation(), backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      backoff = std::min(backoff * 2, copts.reconnect_backoff_max);
     }
   }
   return false;
@@ -277,7 +293,8 @@ void Worker::State::run_loop() {
   const std::string token_base = token_prefix();
   std::uint64_t token_seq = 0;
   bool pause_announced = false;
-  auto backoff = std::chrono::milliseconds(50);
+  // The connection's own backoff settings (not a private schedule), between retried steps.
+  auto backoff = copts.reconnect_backoff_min;
   std::chrono::seconds run_at_second{-1};
   std::string run_at;
   for (;;) {
@@ -316,16 +333,22 @@ void Worker::State::run_loop() {
       step.run_at = run_at;
       step.token = fmt::format("{}-{}", token_base, ++token_seq);
       r = stepper.run(conn, step, queues);
-      backoff = std::chrono::milliseconds(50);
+      is_connected = true;
+      backoff = copts.reconnect_backoff_min;
     } catch (const Error& e) {
       // Redis down or restarting: keep `pending` and send the same step again later; the step
       // is idempotent (see worker_step.lua), so nothing is lost or done twice.
       error(fmt::format("{} (retrying in {} ms)", e.what(), backoff.count()));
       notifier->wait(notifier->generation(), backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      backoff = std::min(backoff * 2, copts.reconnect_backoff_max);
       continue;
     }
-    if (pending.mode != protocol::Finish::None) ++done;
+    if (pending.mode != protocol::Finish::None) {
+      ++done;
+      last_finished_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    }
     pending = Pending{};
     if (!take) continue;
     if (r.kind == protocol::StepResult::Kind::Idle) {
@@ -370,7 +393,9 @@ void Worker::State::run_loop() {
 
   heartbeat->remove(id);
   try {
-    if (!protocol::unregister_worker(conn, *wkeys))
+    const bool unregistered = protocol::unregister_worker(conn, *wkeys);
+    if (unregistered) is_registered = false;
+    if (!unregistered)
       log(LogLevel::Warning,
           fmt::format("worker={} a job is still in flight; registration kept for recovery", id));
   } catch (const Error& e) {
@@ -378,18 +403,35 @@ void Worker::State::run_loop() {
   }
   log(LogLevel::Info, fmt::format("worker={} stopped", id));
   is_running = false;
+  is_connected = false;
   emit(opts.events.on_end, id);
 }
+
+namespace detail {
+
+void validate_worker_options(const ConnectionOptions& connection, const WorkerOptions& options) {
+  if (options.queues.empty()) throw ConfigError("a worker needs at least one queue");
+  for (const auto& q : options.queues) protocol::validate_queue_name(q, "worker queue");
+  if (options.host.find(':') != std::string::npos)
+    throw ConfigError(fmt::format("worker host name '{}' contains ':'", options.host));
+  if (options.poll_interval <= std::chrono::milliseconds(0))
+    throw ConfigError("worker poll_interval must be positive");
+  if (options.heartbeat_interval <= std::chrono::milliseconds(0))
+    throw ConfigError("worker heartbeat_interval must be positive");
+  if (connection.reconnect_backoff_min <= std::chrono::milliseconds(0) ||
+      connection.reconnect_backoff_max < connection.reconnect_backoff_min)
+    throw ConfigError(
+        "reconnect_backoff_min must be positive and reconnect_backoff_max at least as large");
+}
+
+}  // namespace detail
 
 Worker::Worker(ConnectionOptions connection, std::shared_ptr<const JobRegistry> registry,
                WorkerOptions options)
     : state_(std::make_shared<State>()) {
   auto& s = *state_;
-  if (options.queues.empty()) throw ConfigError("a worker needs at least one queue");
-  for (const auto& q : options.queues) protocol::validate_queue_name(q, "worker queue");
   if (options.host.empty()) options.host = local_host();
-  if (options.host.find(':') != std::string::npos)
-    throw ConfigError(fmt::format("worker host name '{}' contains ':'", options.host));
+  detail::validate_worker_options(connection, options);
   s.keys = Keys(connection.key_namespace);
   s.copts = std::move(connection);
   s.registry = std::move(registry);
@@ -513,6 +555,24 @@ std::uint64_t Worker::jobs_done() const {
 std::uint64_t Worker::jobs_abandoned() const {
   return state_->abandoned_jobs;
 }
+WorkerHealth Worker::health() const {
+  const auto& s = *state_;
+  WorkerHealth h;
+  h.running = s.is_running;
+  h.connected = s.is_connected;
+  h.registered = s.is_registered;
+  h.paused = s.paused;
+  h.jobs_in_flight = s.is_busy ? 1 : 0;
+  h.jobs_done = s.done;
+  h.jobs_abandoned = s.abandoned_jobs;
+  h.last_job_finished_at =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(s.last_finished_ms.load()));
+  std::lock_guard<std::mutex> lock(s.health_mu);
+  h.last_error = s.last_error;
+  h.last_error_at = s.last_error_at;
+  return h;
+}
+
 bool Worker::on_own_thread() const {
   return tl_current_worker == state_.get();
 }

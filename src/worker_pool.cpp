@@ -8,6 +8,7 @@
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
 #include "resque/keys.hpp"
+#include "worker_internal.hpp"
 
 namespace resque {
 
@@ -16,9 +17,16 @@ WorkerPool::WorkerPool(ConnectionOptions connection, std::shared_ptr<const JobRe
     : connection_(std::move(connection)),
       registry_(std::move(registry)),
       options_(std::move(options)) {
-  if (options_.min_threads == 0) options_.min_threads = 1;
-  if (options_.max_threads < options_.min_threads) options_.max_threads = options_.min_threads;
   if (options_.worker.queues.empty()) throw ConfigError("a worker pool needs at least one queue");
+  if (options_.min_threads == 0) throw ConfigError("worker pool min_threads must be at least 1");
+  if (options_.max_threads < options_.min_threads)
+    throw ConfigError(fmt::format("worker pool max_threads ({}) is less than min_threads ({})",
+                                  options_.max_threads, options_.min_threads));
+  if (options_.scale_interval <= std::chrono::milliseconds(0))
+    throw ConfigError("worker pool scale_interval must be positive");
+  // The template's own settings (queues, intervals, host) are checked here too, not only when
+  // the first worker starts.
+  detail::validate_worker_options(connection_, options_.worker);
 }
 
 WorkerPool::~WorkerPool() {
@@ -182,6 +190,30 @@ std::vector<std::string> WorkerPool::worker_ids() const {
   std::vector<std::string> out;
   for (const auto& w : workers_) out.push_back(w->id());
   return out;
+}
+
+WorkerPoolHealth WorkerPool::health() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  WorkerPoolHealth h;
+  h.running = started_ && !stopping_;
+  h.threads = workers_.size();
+  h.jobs_done = retired_done_;
+  h.jobs_abandoned = retired_abandoned_;
+  for (const auto& w : workers_) {
+    const WorkerHealth wh = w->health();
+    h.workers_connected += wh.connected ? 1 : 0;
+    h.workers_registered += wh.registered ? 1 : 0;
+    h.jobs_in_flight += wh.jobs_in_flight;
+    h.jobs_done += wh.jobs_done;
+    h.jobs_abandoned += wh.jobs_abandoned;
+    if (wh.last_error_at > h.last_error_at) {
+      h.last_error = wh.last_error;
+      h.last_error_at = wh.last_error_at;
+    }
+    h.last_job_finished_at = std::max(h.last_job_finished_at, wh.last_job_finished_at);
+  }
+  h.connected = h.threads > 0 && h.workers_connected == h.threads;
+  return h;
 }
 
 std::uint64_t WorkerPool::jobs_abandoned() const {

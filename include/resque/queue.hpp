@@ -65,7 +65,8 @@ class Queue {
   // ---- enqueue ------------------------------------------------------------------------
 
   /// Runs the class's before_enqueue hooks, then SADD queues + RPUSH in one script (which also
-  /// wakes idle resque-cpp workers), then after_enqueue hooks. Returns false when a hook vetoed.
+  /// wakes idle resque-cpp workers), then after_enqueue hooks. Returns false when a hook vetoed
+  /// (e.g. QueueLock while an identical job is queued): the job was not written, so check it.
   /// Throws ConfigError for empty names or names with ':' or ',', EncodingError for args that
   /// cannot be JSON (NaN, invalid UTF-8).
   bool enqueue(const std::string& queue, const std::string& klass, Json args = Json::array());

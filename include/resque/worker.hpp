@@ -4,6 +4,8 @@
 /// them through the registry and plugins, records outcomes the way Ruby and node record them.
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,7 +17,10 @@ namespace resque {
 
 class JobRegistry;
 
-/// Worker settings. Plain struct with defaults.
+/// Worker settings. Plain struct with defaults; the Worker constructor throws ConfigError for
+/// no queues, an interval that is not positive, or a host name with ':'. Between retries after
+/// a Redis error a worker waits ConnectionOptions::reconnect_backoff_min, doubling up to
+/// reconnect_backoff_max.
 struct WorkerOptions {
   /// Queues in strict priority order (re-checked from the top after every job). "*" means
   /// every queue in the `queues` set, alphabetically; Ruby's glob patterns ("mail_*") and
@@ -28,9 +33,34 @@ struct WorkerOptions {
   std::chrono::milliseconds heartbeat_interval{5000};
   /// Host name used in the worker id. Default: gethostname().
   std::string host;
-  /// Events and log output (default: none).
+  /// Events (default: none).
   WorkerEvents events;
+  /// Log output. Default (empty): default_logger(), warnings and errors to stderr.
   LogFunction log;
+};
+
+/// A worker's state for readiness and liveness probes. Reading it takes no Redis round trip.
+struct WorkerHealth {
+  /// The worker's loop is running (start() or run() until it stopped).
+  bool running = false;
+  /// Its last Redis round trip succeeded (false from a failure until the next success, and
+  /// before the first).
+  bool connected = false;
+  /// It is registered in Redis' workers set (from registration to unregistration).
+  bool registered = false;
+  /// It takes no new jobs (pause() or the pause-all-workers key).
+  bool paused = false;
+  /// Jobs being performed now (0 or 1).
+  std::size_t jobs_in_flight = 0;
+  /// As jobs_done() and jobs_abandoned().
+  std::uint64_t jobs_done = 0;
+  std::uint64_t jobs_abandoned = 0;
+  /// The last error the worker recovered from (Redis unreachable, a refused password...) and
+  /// when it happened; empty and the epoch when there was none.
+  std::string last_error;
+  std::chrono::system_clock::time_point last_error_at{};
+  /// When the last job finished (performed, failed or skipped); the epoch before the first.
+  std::chrono::system_clock::time_point last_job_finished_at{};
 };
 
 /// One worker. Runs on its own thread after start() (or on the caller's thread in run()), with
@@ -87,6 +117,8 @@ class Worker {
   std::uint64_t jobs_done() const;
   /// Jobs given up on by stop(deadline) (each logged at warning level).
   std::uint64_t jobs_abandoned() const;
+  /// A snapshot of the worker's state (no Redis round trip): cheap enough for every probe.
+  WorkerHealth health() const;
   /// True when called on this worker's own thread (inside one of its jobs, hooks or events).
   bool on_own_thread() const;
 

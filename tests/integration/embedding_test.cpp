@@ -16,6 +16,7 @@
 #include "process.hpp"
 #include "redis_server.hpp"
 #include "resque/connection.hpp"
+#include "resque/error.hpp"
 #include "resque/queue.hpp"
 #include "resque/registry.hpp"
 #include "resque/scheduler.hpp"
@@ -336,4 +337,151 @@ TEST(EmbeddingShutdown, SchedulerDestroyedFromItsOwnCallback) {
   other.start();
   std::thread([&] { other.stop(); }).join();
   EXPECT_FALSE(other.is_leader());
+}
+
+TEST(EmbeddingOptions, InvalidOptionsThrowConfigErrorAtConstruction) {
+  auto reg = std::make_shared<JobRegistry>();
+  ConnectionOptions c;  // never connected: the checks come first
+  auto pool_with = [&](auto change) {
+    WorkerPoolOptions po;
+    po.worker = fast_worker({"q"});
+    change(po);
+    return [=] { WorkerPool p(c, reg, po); };
+  };
+  EXPECT_THROW(pool_with([](WorkerPoolOptions& o) { o.min_threads = 0; })(), ConfigError);
+  EXPECT_THROW(pool_with([](WorkerPoolOptions& o) {
+                 o.min_threads = 5;
+                 o.max_threads = 2;
+               })(),
+               ConfigError);
+  EXPECT_THROW(pool_with([](WorkerPoolOptions& o) { o.scale_interval = {}; })(), ConfigError);
+  EXPECT_THROW(pool_with([](WorkerPoolOptions& o) { o.worker.poll_interval = {}; })(), ConfigError);
+  EXPECT_THROW(pool_with([](WorkerPoolOptions& o) {
+                 o.worker.heartbeat_interval = std::chrono::milliseconds(-1);
+               })(),
+               ConfigError);
+  EXPECT_NO_THROW(pool_with([](WorkerPoolOptions& o) { o.min_threads = o.max_threads = 3; })());
+  auto bad_backoff = c;
+  bad_backoff.reconnect_backoff_min = std::chrono::milliseconds(500);
+  bad_backoff.reconnect_backoff_max = std::chrono::milliseconds(100);
+  EXPECT_THROW(Worker(bad_backoff, reg, fast_worker({"q"})), ConfigError);
+  SchedulerOptions so;
+  so.poll_interval = {};
+  EXPECT_THROW(Scheduler(c, reg, so), ConfigError);
+
+  reg->define("Once", [] {});
+  EXPECT_THROW(reg->define("Once", [] {}), ConfigError);
+  EXPECT_NO_THROW(reg->replace("Once", [](int) {}));
+  EXPECT_THROW(reg->find("Once")->perform(Job{"Once", "q", Json::array(), {}}), ArgumentError);
+}
+
+TEST(EmbeddingOptions, WorkersRetryWithTheConnectionsBackoff) {
+  // Nothing listens on port 1: every registration attempt fails and is reported (on_error).
+  ConnectionOptions c;
+  c.port = 1;  // refused at once
+  c.connect_timeout = std::chrono::milliseconds(200);
+  c.reconnect_attempts = 1;
+  c.reconnect_backoff_min = std::chrono::milliseconds(10);
+  c.reconnect_backoff_max = std::chrono::milliseconds(20);
+  auto reg = std::make_shared<JobRegistry>();
+  std::atomic<int> errors{0};
+  auto wo = fast_worker({"q"});
+  wo.log = [](LogLevel, std::string_view) {};
+  wo.events.on_error = [&](const std::string&, const std::string&) { ++errors; };
+  Worker w(c, reg, wo);
+  w.start();
+  // With backoff capped at 20 ms, 15 retries take well under a second; the old schedule
+  // (100 ms doubling to 5 s) needs over 50 s for as many.
+  EXPECT_TRUE(eventually([&] { return errors >= 15; }, std::chrono::seconds(20)));
+  w.stop();
+}
+
+TEST(EmbeddingHealth, PoolReportsConnectionRegistrationAndJobs) {
+  RedisServer server;
+  auto gate = std::make_shared<Gate>();
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define("Hold", [gate] { gate->pass(); });
+  WorkerPoolOptions po;
+  po.worker = fast_worker({"q"});
+  po.min_threads = po.max_threads = 2;
+  WorkerPool pool(server.options(), reg, po);
+  OpenOnExit open_on_exit{gate};
+  EXPECT_FALSE(pool.health().running);
+  pool.start();
+  ASSERT_TRUE(eventually([&] {
+    const auto h = pool.health();
+    return h.running && h.connected && h.workers_registered == 2;
+  }));
+  auto h = pool.health();
+  EXPECT_EQ(h.threads, 2u);
+  EXPECT_EQ(h.jobs_in_flight, 0u);
+  EXPECT_EQ(h.last_job_finished_at, std::chrono::system_clock::time_point{});
+  EXPECT_TRUE(h.last_error.empty());
+  Queue q(server.options(), reg);
+  ASSERT_TRUE(q.enqueue("q", "Hold"));
+  ASSERT_TRUE(eventually([&] { return pool.health().jobs_in_flight == 1; }));
+  gate->open();
+  ASSERT_TRUE(eventually([&] { return pool.health().jobs_done == 1; }));
+  h = pool.health();
+  EXPECT_EQ(h.jobs_in_flight, 0u);
+  EXPECT_NE(h.last_job_finished_at, std::chrono::system_clock::time_point{});
+  EXPECT_TRUE(pool.stop());
+  h = pool.health();
+  EXPECT_FALSE(h.running);
+  EXPECT_FALSE(h.connected);
+  EXPECT_EQ(h.threads, 0u);
+  EXPECT_EQ(h.jobs_done, 1u);
+}
+
+TEST(EmbeddingHealth, WorkerAndPoolReportAWrongPassword) {
+  RedisServer server(RedisServerOptions{false, "secret", {}});
+  auto reg = std::make_shared<JobRegistry>();
+  auto opts = server.options();
+  opts.password = "wrong";
+  auto wo = fast_worker({"q"});
+  wo.log = [](LogLevel, std::string_view) {};
+  Worker w(opts, reg, wo);
+  w.start();
+  ASSERT_TRUE(eventually([&] { return !w.health().last_error.empty(); }));
+  const auto wh = w.health();
+  EXPECT_TRUE(wh.running);
+  EXPECT_FALSE(wh.connected);
+  EXPECT_FALSE(wh.registered);
+  EXPECT_NE(wh.last_error.find("WRONGPASS"), std::string::npos) << wh.last_error;
+  EXPECT_NE(wh.last_error_at, std::chrono::system_clock::time_point{});
+  w.stop();
+
+  WorkerPoolOptions po;
+  po.worker = wo;
+  po.min_threads = po.max_threads = 1;
+  WorkerPool pool(opts, reg, po);
+  pool.start();
+  ASSERT_TRUE(eventually([&] { return !pool.health().last_error.empty(); }));
+  const auto ph = pool.health();
+  EXPECT_TRUE(ph.running);
+  EXPECT_FALSE(ph.connected);
+  EXPECT_EQ(ph.workers_registered, 0u);
+  EXPECT_NE(ph.last_error.find("WRONGPASS"), std::string::npos) << ph.last_error;
+}
+
+TEST(EmbeddingHealth, SchedulerReportsLeadershipAndLostRedis) {
+  RedisServer server;
+  SchedulerOptions so;
+  so.poll_interval = std::chrono::milliseconds(20);
+  so.log = [](LogLevel, std::string_view) {};
+  Scheduler s(server.options(), nullptr, so);
+  EXPECT_FALSE(s.health().running);
+  s.start();
+  ASSERT_TRUE(eventually([&] {
+    const auto h = s.health();
+    return h.running && h.connected && h.leading;
+  }));
+  EXPECT_NE(s.health().last_poll_at, std::chrono::system_clock::time_point{});
+  EXPECT_TRUE(s.health().last_error.empty());
+  server.stop();
+  ASSERT_TRUE(eventually([&] { return !s.health().connected; }));
+  EXPECT_FALSE(s.health().last_error.empty());
+  s.stop();
+  EXPECT_FALSE(s.health().running);
+  EXPECT_FALSE(s.health().leading);
 }
