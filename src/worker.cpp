@@ -96,7 +96,9 @@ struct Worker::State {
   std::atomic<bool> is_connected{false};
   std::atomic<bool> is_registered{false};
   std::atomic<std::int64_t> last_finished_ms{0};  // system clock, ms since the epoch
-  mutable std::mutex health_mu;                   // guards last_error*
+  mutable std::mutex stats_mu;                    // guards stats
+  JobStatsMap stats;
+  mutable std::mutex health_mu;  // guards last_error*
   std::string last_error;
   std::chrono::system_clock::time_point last_error_at{};
 
@@ -144,6 +146,23 @@ struct Worker::State {
                        popped_from.empty() ? job.queue : popped_from, job.klass);
   }
 
+  // Counts one job's outcome; `timed`: it was performed (its duration goes into the sums).
+  void tally(const Job& job, const std::string& queue_name, std::uint64_t JobStats::*field,
+             bool timed, std::chrono::steady_clock::time_point t0) {
+    const auto d = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - t0);
+    std::lock_guard<std::mutex> lock(stats_mu);
+    JobStats& st = stats[{job.klass, queue_name.empty() ? job.queue : queue_name}];
+    ++(st.*field);
+    if (!timed) return;
+    st.perform_time += d;
+    ++st.performed;
+    const double secs = static_cast<double>(d.count()) / 1e6;
+    std::size_t i = 0;
+    while (i < kPerformBuckets.size() && secs > kPerformBuckets[i]) ++i;
+    ++st.perform_buckets[i];
+  }
+
   void run_loop();
   bool register_self(Connection& conn);
   Pending perform(Connection& conn, const std::string& popped_queue, const std::string& raw);
@@ -175,11 +194,13 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
   const auto t0 = std::chrono::steady_clock::now();
   Job job;
   std::string queue_name = popped_queue;
+  bool timed_failure = false;  // the failure came from performing it (not decoding, no class)
   auto fail = [&](std::string_view kind, const std::string& err) {
     const std::string exc(kind);
     out.mode = protocol::Finish::Fail;
     out.failure = encode_failure({{}, raw, exc, err, {}, id, queue_name});
     log(LogLevel::Warning, fmt::format("{} job failed: {}: {}", fields(job, queue_name), exc, err));
+    tally(job, queue_name, &JobStats::failed, timed_failure, t0);
     emit(opts.events.on_failure, id, job, exc, err);
   };
   try {
@@ -219,10 +240,12 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
   if (!performed) {
     out.mode = protocol::Finish::Skip;
     if (!ctx.re_enqueued_by.empty()) {
+      tally(job, queue_name, &JobStats::re_enqueued, false, t0);
       log(LogLevel::Debug,
           fmt::format("{} job re-enqueued by {}", fields(job, queue_name), ctx.re_enqueued_by));
       emit(opts.events.on_re_enqueue, id, job, ctx.re_enqueued_by);
     } else {
+      tally(job, queue_name, &JobStats::vetoed, false, t0);
       log(LogLevel::Debug, fmt::format("{} job vetoed by {}", fields(job, queue_name), vetoed_by));
       emit(opts.events.on_veto, id, job, vetoed_by);
     }
@@ -232,6 +255,7 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     // An after_perform hook turned the failure into a later retry (Retry): recorded as
     // node-resque's Retry nets it out, stat:failed +1 and stat:processed unchanged.
     out.mode = protocol::Finish::Retry;
+    tally(job, queue_name, &JobStats::retried, true, t0);
     log(LogLevel::Info, fmt::format("{} job failed and was re-enqueued by {}",
                                     fields(job, queue_name), ctx.re_enqueued_by));
     emit(opts.events.on_re_enqueue, id, job, ctx.re_enqueued_by);
@@ -247,10 +271,12 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
       log(LogLevel::Error, fmt::format("{} on_failure hook threw", fields(job, queue_name)));
     }
     auto [exc, err] = describe_exception(ctx.error);
+    timed_failure = true;
     fail(exc, err);
     return out;
   }
   out.mode = protocol::Finish::Ok;
+  tally(job, queue_name, &JobStats::processed, true, t0);
   emit(
       opts.events.on_success, id, job,
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
@@ -555,6 +581,24 @@ std::uint64_t Worker::jobs_done() const {
 std::uint64_t Worker::jobs_abandoned() const {
   return state_->abandoned_jobs;
 }
+JobStats& JobStats::operator+=(const JobStats& o) {
+  processed += o.processed;
+  failed += o.failed;
+  retried += o.retried;
+  re_enqueued += o.re_enqueued;
+  vetoed += o.vetoed;
+  perform_time += o.perform_time;
+  performed += o.performed;
+  for (std::size_t i = 0; i < perform_buckets.size(); ++i)
+    perform_buckets[i] += o.perform_buckets[i];
+  return *this;
+}
+
+JobStatsMap Worker::job_stats() const {
+  std::lock_guard<std::mutex> lock(state_->stats_mu);
+  return state_->stats;
+}
+
 WorkerHealth Worker::health() const {
   const auto& s = *state_;
   WorkerHealth h;

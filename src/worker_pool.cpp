@@ -110,12 +110,14 @@ void WorkerPool::scale_loop() {
       workers_.erase(std::next(it).base());
       const std::uint64_t counted = w->jobs_done();
       retired_done_ += counted;
+      // Counted when it has stopped (below), so nothing it finishes meanwhile is lost.
       retiring_ = w.get();  // it may have taken a job meanwhile, which may call stop()
       lock.unlock();
       w->stop();
       lock.lock();
       retiring_ = nullptr;
       retired_done_ += w->jobs_done() - counted;
+      for (const auto& [k, v] : w->job_stats()) retired_stats_[k] += v;
     }
   }
 }
@@ -162,6 +164,7 @@ bool WorkerPool::stop(std::chrono::milliseconds deadline) {
   for (auto& w : workers_) {
     retired_done_ += w->jobs_done();
     retired_abandoned_ += w->jobs_abandoned();
+    for (const auto& [k, v] : w->job_stats()) retired_stats_[k] += v;
   }
   workers_.clear();
   started_ = false;
@@ -189,6 +192,14 @@ std::vector<std::string> WorkerPool::worker_ids() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out;
   for (const auto& w : workers_) out.push_back(w->id());
+  return out;
+}
+
+JobStatsMap WorkerPool::job_stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  JobStatsMap out = retired_stats_;
+  for (const auto& w : workers_)
+    for (const auto& [k, v] : w->job_stats()) out[k] += v;
   return out;
 }
 

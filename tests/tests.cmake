@@ -119,3 +119,8 @@ target_include_directories(interop_ruby_plugins PRIVATE ${CMAKE_CURRENT_SOURCE_D
 # Embedding in a service (issue 15): shutdown from any thread, default logging, health, metrics.
 resque_add_test(integration_embedding LABELS integration worker embedding
                 SOURCES integration/embedding_test.cpp)
+if(TARGET resque_prometheus)
+  resque_add_test(integration_prometheus LABELS integration embedding
+                  SOURCES integration/prometheus_test.cpp)
+  target_link_libraries(integration_prometheus PRIVATE resque::prometheus)
+endif()

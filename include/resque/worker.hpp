@@ -3,11 +3,14 @@
 /// A worker thread embedded in the application process: takes jobs crash-safely, performs
 /// them through the registry and plugins, records outcomes the way Ruby and node record them.
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "resque/events.hpp"
@@ -38,6 +41,37 @@ struct WorkerOptions {
   /// Log output. Default (empty): default_logger(), warnings and errors to stderr.
   LogFunction log;
 };
+
+/// Upper bounds (seconds) of the perform-duration histogram buckets in JobStats; the last
+/// bucket counts everything longer. Prometheus' default buckets, extended to a minute.
+inline constexpr std::array<double, 13> kPerformBuckets{0.005, 0.01, 0.025, 0.05, 0.1,  0.25, 0.5,
+                                                        1.0,   2.5,  5.0,   10.0, 30.0, 60.0};
+
+/// What the workers did with the jobs of one class on one queue since they were created. Plain
+/// counters, for applications without Prometheus (and what resque::prometheus exports).
+struct JobStats {
+  /// Performed successfully (Resque's stat:processed counts failed jobs too).
+  std::uint64_t processed = 0;
+  /// Failed: a failure record was written.
+  std::uint64_t failed = 0;
+  /// Failed, and a plugin re-enqueued it for a later retry instead (Retry).
+  std::uint64_t retried = 0;
+  /// Not run: a plugin put it back on its queue (JobLock busy, ConcurrencyLimit full).
+  std::uint64_t re_enqueued = 0;
+  /// Not run: a before_perform hook dropped it.
+  std::uint64_t vetoed = 0;
+  /// Sum and count of perform durations (processed, failed and retried jobs), and their
+  /// histogram: perform_buckets[i] counts durations <= kPerformBuckets[i] and above the
+  /// previous bound; the last element counts the longer ones (not cumulative).
+  std::chrono::microseconds perform_time{0};
+  std::uint64_t performed = 0;
+  std::array<std::uint64_t, kPerformBuckets.size() + 1> perform_buckets{};
+  /// Adds another's counts (summing workers).
+  JobStats& operator+=(const JobStats& o);
+};
+
+/// JobStats by {class, queue}.
+using JobStatsMap = std::map<std::pair<std::string, std::string>, JobStats>;
 
 /// A worker's state for readiness and liveness probes. Reading it takes no Redis round trip.
 struct WorkerHealth {
@@ -119,6 +153,8 @@ class Worker {
   std::uint64_t jobs_abandoned() const;
   /// A snapshot of the worker's state (no Redis round trip): cheap enough for every probe.
   WorkerHealth health() const;
+  /// Copies of the job counters by {class, queue}.
+  JobStatsMap job_stats() const;
   /// True when called on this worker's own thread (inside one of its jobs, hooks or events).
   bool on_own_thread() const;
 

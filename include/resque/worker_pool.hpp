@@ -83,6 +83,8 @@ class WorkerPool {
   std::uint64_t jobs_done() const;
   /// A snapshot for readiness probes (no Redis round trip).
   WorkerPoolHealth health() const;
+  /// Job counters by {class, queue}, summed over every worker the pool has had.
+  JobStatsMap job_stats() const;
   /// Jobs given up on by stop(deadline) so far.
   std::uint64_t jobs_abandoned() const;
 
@@ -99,6 +101,7 @@ class WorkerPool {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::uint64_t retired_done_ = 0;
   std::uint64_t retired_abandoned_ = 0;
+  JobStatsMap retired_stats_;   // of workers no longer in workers_
   Worker* retiring_ = nullptr;  // the worker the scaler is stopping (not in workers_ then)
   bool started_ = false;
   bool stopping_ = false;  // also set by a stop() from a job; run_until_signalled watches it

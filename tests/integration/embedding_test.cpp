@@ -17,6 +17,7 @@
 #include "redis_server.hpp"
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
+#include "resque/plugin.hpp"
 #include "resque/queue.hpp"
 #include "resque/registry.hpp"
 #include "resque/scheduler.hpp"
@@ -474,9 +475,9 @@ TEST(EmbeddingHealth, SchedulerReportsLeadershipAndLostRedis) {
   s.start();
   ASSERT_TRUE(eventually([&] {
     const auto h = s.health();
-    return h.running && h.connected && h.leading;
+    return h.running && h.connected && h.leading &&
+           h.last_poll_at != std::chrono::system_clock::time_point{};
   }));
-  EXPECT_NE(s.health().last_poll_at, std::chrono::system_clock::time_point{});
   EXPECT_TRUE(s.health().last_error.empty());
   server.stop();
   ASSERT_TRUE(eventually([&] { return !s.health().connected; }));
@@ -484,4 +485,55 @@ TEST(EmbeddingHealth, SchedulerReportsLeadershipAndLostRedis) {
   s.stop();
   EXPECT_FALSE(s.health().running);
   EXPECT_FALSE(s.health().leading);
+}
+
+namespace {
+// Drops every job before it runs (a veto without re-enqueue).
+struct DropAll : Plugin {
+  std::string name() const override { return "DropAll"; }
+  bool before_perform(HookContext&) override { return false; }
+};
+}  // namespace
+
+TEST(EmbeddingMetrics, JobStatsCountOutcomesByClassAndQueueAndMatchRedis) {
+  RedisServer server;
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define("Ok", [] {});
+  reg->define("Boom", [] { throw std::runtime_error("boom"); });
+  reg->define("Dropped", [] {}, {std::make_shared<DropAll>()});
+  Queue q(server.options(), reg);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(q.enqueue("a", "Ok"));
+  ASSERT_TRUE(q.enqueue("b", "Ok"));
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(q.enqueue("a", "Boom"));
+  ASSERT_TRUE(q.enqueue("a", "Dropped"));
+  WorkerPoolOptions po;
+  po.worker = fast_worker({"a", "b"});
+  po.min_threads = po.max_threads = 2;
+  WorkerPool pool(server.options(), reg, po);
+  pool.start();
+  ASSERT_TRUE(eventually([&] { return pool.jobs_done() == 7; }));
+  const auto stats = pool.job_stats();
+  ASSERT_TRUE(pool.stop());
+  EXPECT_EQ(pool.job_stats().size(), stats.size());  // kept after the workers are gone
+  const auto& ok_a = stats.at({"Ok", "a"});
+  EXPECT_EQ(ok_a.processed, 3u);
+  EXPECT_EQ(ok_a.performed, 3u);
+  std::uint64_t in_buckets = 0;
+  for (auto n : ok_a.perform_buckets) in_buckets += n;
+  EXPECT_EQ(in_buckets, 3u);
+  EXPECT_EQ(stats.at({"Ok", "b"}).processed, 1u);
+  EXPECT_EQ(stats.at({"Boom", "a"}).failed, 2u);
+  EXPECT_EQ(stats.at({"Boom", "a"}).processed, 0u);
+  EXPECT_EQ(stats.at({"Dropped", "a"}).vetoed, 1u);
+  EXPECT_EQ(stats.at({"Dropped", "a"}).performed, 0u);
+  Connection c(server.options());
+  std::uint64_t processed = 0, failed = 0;
+  for (const auto& [k, v] : stats) {
+    processed += v.processed;
+    failed += v.failed;
+  }
+  // Resque's stat:processed counts failed jobs too.
+  EXPECT_EQ(static_cast<long long>(processed + failed), get_int(c, "resque:stat:processed"));
+  EXPECT_EQ(static_cast<long long>(failed), get_int(c, "resque:stat:failed"));
+  EXPECT_EQ(static_cast<long long>(failed), c.command({"LLEN", "resque:failed"}).integer());
 }
