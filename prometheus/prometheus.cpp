@@ -157,6 +157,24 @@ std::vector<MetricFamily> PrometheusCollector::Collect() const {
       h.metric.push_back(std::move(m));
     }
     out.push_back(std::move(h));
+    auto lat = family("resque_job_queue_latency_seconds",
+                      "Time from enqueue to perform, by class (jobs enqueued with enqueued_at).",
+                      MetricType::Histogram);
+    for (const auto& [klass, st] : by_class) {
+      if (st.latency_samples == 0) continue;
+      ClientMetric m;
+      m.label = {{"class", klass}};
+      m.histogram.sample_count = st.latency_samples;
+      m.histogram.sample_sum = static_cast<double>(st.latency_time.count()) / 1e6;
+      std::uint64_t cumulative = 0;
+      for (std::size_t i = 0; i < kPerformBuckets.size(); ++i) {
+        cumulative += st.latency_buckets[i];
+        m.histogram.bucket.push_back({cumulative, kPerformBuckets[i]});
+      }
+      m.histogram.bucket.push_back({st.latency_samples, std::numeric_limits<double>::infinity()});
+      lat.metric.push_back(std::move(m));
+    }
+    out.push_back(std::move(lat));
     auto ab = family("resque_jobs_abandoned_total",
                      "Jobs given up on by stop(deadline), left in flight for recovery.",
                      MetricType::Counter);

@@ -163,6 +163,24 @@ struct Worker::State {
     ++st.perform_buckets[i];
   }
 
+  // The queue latency of a job whose payload carries "enqueued_at" (epoch seconds).
+  void tally_latency(const Job& job, const std::string& queue_name) {
+    auto it = job.extra.find("enqueued_at");
+    if (it == job.extra.end() || !it->is_number()) return;
+    const double now = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count()) /
+                       1e6;
+    const double secs = std::max(0.0, now - it->get<double>());
+    std::lock_guard<std::mutex> lock(stats_mu);
+    JobStats& st = stats[{job.klass, queue_name.empty() ? job.queue : queue_name}];
+    st.latency_time += std::chrono::microseconds(static_cast<std::int64_t>(secs * 1e6));
+    ++st.latency_samples;
+    std::size_t i = 0;
+    while (i < kPerformBuckets.size() && secs > kPerformBuckets[i]) ++i;
+    ++st.latency_buckets[i];
+  }
+
   void run_loop();
   bool register_self(Connection& conn);
   Pending perform(Connection& conn, const std::string& popped_queue, const std::string& raw);
@@ -218,6 +236,7 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     return out;
   }
   emit(opts.events.on_job, id, job);
+  tally_latency(job, queue_name);
   auto ctx = HookContext::for_perform(job, conn, keys, *queue, id);
   bool performed = false;
   std::string vetoed_by;
@@ -591,6 +610,10 @@ JobStats& JobStats::operator+=(const JobStats& o) {
   performed += o.performed;
   for (std::size_t i = 0; i < perform_buckets.size(); ++i)
     perform_buckets[i] += o.perform_buckets[i];
+  latency_time += o.latency_time;
+  latency_samples += o.latency_samples;
+  for (std::size_t i = 0; i < latency_buckets.size(); ++i)
+    latency_buckets[i] += o.latency_buckets[i];
   return *this;
 }
 

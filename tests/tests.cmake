@@ -124,3 +124,11 @@ if(TARGET resque_prometheus)
                   SOURCES integration/prometheus_test.cpp)
   target_link_libraries(integration_prometheus PRIVATE resque::prometheus)
 endif()
+if(RESQUE_BUILD_EXAMPLES)
+  resque_add_test(integration_example_service LABELS integration embedding
+                  SOURCES integration/example_service_test.cpp)
+  target_compile_definitions(integration_example_service PRIVATE
+    RESQUE_EMBEDDED_SERVICE_PATH="$<TARGET_FILE:resque_embedded_service>"
+    $<$<TARGET_EXISTS:resque_prometheus>:RESQUE_TEST_PROMETHEUS>)
+  add_dependencies(integration_example_service resque_embedded_service)
+endif()

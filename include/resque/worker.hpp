@@ -66,6 +66,11 @@ struct JobStats {
   std::chrono::microseconds perform_time{0};
   std::uint64_t performed = 0;
   std::array<std::uint64_t, kPerformBuckets.size() + 1> perform_buckets{};
+  /// Queue latency (from the payload's "enqueued_at", see Queue::EnqueueOptions, to the start
+  /// of its perform) of the jobs that carried one: sum, count and histogram as above.
+  std::chrono::microseconds latency_time{0};
+  std::uint64_t latency_samples = 0;
+  std::array<std::uint64_t, kPerformBuckets.size() + 1> latency_buckets{};
   /// Adds another's counts (summing workers).
   JobStats& operator+=(const JobStats& o);
 };

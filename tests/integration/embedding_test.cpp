@@ -537,3 +537,55 @@ TEST(EmbeddingMetrics, JobStatsCountOutcomesByClassAndQueueAndMatchRedis) {
   EXPECT_EQ(static_cast<long long>(failed), get_int(c, "resque:stat:failed"));
   EXPECT_EQ(static_cast<long long>(failed), c.command({"LLEN", "resque:failed"}).integer());
 }
+
+namespace {
+// Records the traceparent a before_perform hook sees.
+struct SeeTrace : Plugin {
+  std::shared_ptr<Recorder> seen;
+  explicit SeeTrace(std::shared_ptr<Recorder> r) : seen(std::move(r)) {}
+  std::string name() const override { return "SeeTrace"; }
+  bool before_perform(HookContext& ctx) override {
+    seen->add("hook:" + ctx.job.extra.value("traceparent", std::string()));
+    return true;
+  }
+};
+}  // namespace
+
+TEST(EmbeddingTracing, EnqueuedAtAndTraceparentReachTheJobAndHooksOnlyWhenAskedFor) {
+  RedisServer server;
+  const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  auto seen = std::make_shared<Recorder>();
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define_raw("Traced",
+                  [seen](const Job& j) {
+                    seen->add("job:" + j.extra.value("traceparent", std::string()) +
+                              (j.extra.contains("enqueued_at") ? ":at" : ""));
+                  },
+                  {std::make_shared<SeeTrace>(seen)});
+  Queue q(server.options(), reg);
+  Queue::EnqueueOptions eo;
+  eo.enqueued_at = true;
+  eo.traceparent = tp;
+  ASSERT_TRUE(q.enqueue("t", "Traced", Json::array({1}), eo));
+  ASSERT_TRUE(q.enqueue("t", "Traced", Json::array({2})));  // default: the exact Ruby bytes
+  Connection c(server.options());
+  const auto raw = lrange(c, "resque:queue:t");
+  ASSERT_EQ(raw.size(), 2u);
+  EXPECT_NE(raw[0].find("\"traceparent\":\"" + tp + "\""), std::string::npos) << raw[0];
+  EXPECT_NE(raw[0].find("\"enqueued_at\":"), std::string::npos) << raw[0];
+  EXPECT_EQ(raw[1], R"({"class":"Traced","queue":"t","args":[2]})");
+  Queue::EnqueueOptions bad;
+  bad.traceparent = "00-xyz";
+  EXPECT_THROW((void)q.enqueue("t", "Traced", Json::array({3}), bad), ConfigError);
+
+  Worker w(server.options(), reg, fast_worker({"t"}));
+  w.start();
+  ASSERT_TRUE(eventually([&] { return w.jobs_done() == 2; }));
+  w.stop();
+  EXPECT_EQ(seen->count("job:" + tp + ":at"), 1u);
+  EXPECT_EQ(seen->count("hook:" + tp), 1u);
+  EXPECT_EQ(seen->count("job:"), 1u);
+  const auto st = w.job_stats().at({"Traced", "t"});
+  EXPECT_EQ(st.latency_samples, 1u);
+  EXPECT_EQ(st.processed, 2u);
+}
