@@ -31,7 +31,9 @@ int main() {
          std::make_shared<ConcurrencyLimit>(two_per_requester), std::make_shared<Retry>()});
 
     resque::Queue queue(redis, registry);
-    queue.enqueue("exports", "ExportJob", {42, "a@b.pt"});
+    // false when a plugin vetoed (QueueLock: an identical job is already queued).
+    if (!queue.enqueue("exports", "ExportJob", {42, "a@b.pt"}))
+      std::cerr << "ExportJob 42 not queued: an identical one is already waiting\n";
     queue.enqueue_in(std::chrono::minutes(5), "exports", "ExportJob", {43, "c@d.pt"});
 
     resque::SchedulerOptions so;

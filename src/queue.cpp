@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cmath>
 
 #include "hooks.hpp"
@@ -36,7 +37,43 @@ constexpr std::size_t kBatchChunk = 1000;
 }  // namespace
 
 bool Queue::enqueue(const std::string& queue, const std::string& klass, Json args) {
+  return enqueue(queue, klass, std::move(args), EnqueueOptions{});
+}
+
+namespace {
+// W3C trace-context version 00: "00-" 32 hex "-" 16 hex "-" 2 hex, ids not all zero.
+bool valid_traceparent(const std::string& t) {
+  if (t.size() != 55 || t[2] != '-' || t[35] != '-' || t[52] != '-') return false;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (i == 2 || i == 35 || i == 52) continue;
+    const char c = t[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return t.compare(0, 2, "ff") != 0 && t.substr(3, 32) != std::string(32, '0') &&
+         t.substr(36, 16) != std::string(16, '0');
+}
+}  // namespace
+
+bool Queue::enqueue(const std::string& queue, const std::string& klass, Json args,
+                    const EnqueueOptions& options) {
   Job job = make_job(queue, klass, std::move(args));
+  if (!options.extra.is_object()) throw ConfigError("EnqueueOptions::extra must be a JSON object");
+  for (const auto& [k, v] : options.extra.items()) {
+    if (k == "class" || k == "queue" || k == "args")
+      throw ConfigError("EnqueueOptions::extra must not set \"" + k + "\"");
+    job.extra[k] = v;
+  }
+  if (options.enqueued_at) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    job.extra["enqueued_at"] = static_cast<double>(ms) / 1000.0;
+  }
+  if (!options.traceparent.empty()) {
+    if (!valid_traceparent(options.traceparent))
+      throw ConfigError("traceparent '" + options.traceparent + "' is not W3C trace context");
+    job.extra["traceparent"] = options.traceparent;
+  }
   std::string payload = encode_payload(job);  // encode first: bad args fail before any hook
   const JobDefinition* def = registry_ ? registry_->find(klass) : nullptr;
   auto conn = pool_->acquire();

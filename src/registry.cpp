@@ -31,11 +31,18 @@ JobDefinition& JobRegistry::define_raw(const std::string& name,
                                        std::function<void(const Job&)> perform,
                                        PluginList plugins) {
   validate_class_name(name);
+  if (defs_.count(name) != 0)
+    throw ConfigError(fmt::format(
+        "job class \"{}\" is already defined (use replace() to redefine it on purpose)", name));
   auto& d = defs_[name];
   d.name = name;
   d.perform = std::move(perform);
   d.plugins = std::move(plugins);
   return d;
+}
+
+void JobRegistry::forget(const std::string& name) {
+  defs_.erase(name);
 }
 
 const JobDefinition* JobRegistry::find(std::string_view name) const {

@@ -66,6 +66,7 @@ Scheduler::Scheduler(ConnectionOptions connection, std::shared_ptr<const JobRegi
   s.copts = std::move(connection);
   s.registry = std::move(registry);
   s.opts = std::move(options);
+  if (!s.opts.log) s.opts.log = default_logger();  // visible by default
   s.pool = std::make_shared<ConnectionPool>(s.copts, 2);
   s.hook_queue = std::make_unique<Queue>(s.copts, s.registry, QueueOptions{2});
 }
@@ -82,6 +83,23 @@ bool Scheduler::is_leader() const {
   return state_->leader && steady_ms() < state_->leader_until_ms;
 }
 
+SchedulerHealth Scheduler::health() const {
+  auto& s = *state_;
+  SchedulerHealth h;
+  {
+    std::lock_guard<std::mutex> lock(s.run_mu);
+    h.running = s.thread.joinable() && !s.stop_flag;
+  }
+  h.connected = s.connected;
+  h.leading = is_leader();
+  h.last_poll_at =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(s.last_poll_ms.load()));
+  std::lock_guard<std::mutex> lock(s.health_mu);
+  h.last_error = s.last_error;
+  h.last_error_at = s.last_error_at;
+  return h;
+}
+
 void Scheduler::State::set_leader(bool now_leader, const char* why) {
   const bool was = leader.exchange(now_leader);
   if (now_leader && !was) {
@@ -95,6 +113,14 @@ void Scheduler::State::set_leader(bool now_leader, const char* why) {
 
 SchedulerPoll Scheduler::State::poll(bool force_dead_check, bool& more) {
   std::lock_guard<std::mutex> lock(poll_mu);
+  struct PollStamp {  // health(): when the last poll finished, however it ended
+    std::atomic<std::int64_t>& ms;
+    ~PollStamp() {
+      ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count();
+    }
+  } stamp{last_poll_ms};
   SchedulerPoll out;
   more = false;
   try {
@@ -111,6 +137,7 @@ SchedulerPoll Scheduler::State::poll(bool force_dead_check, bool& more) {
           fmt::format("scheduler {}: a Ruby resque-scheduler holds {}; not leading while it does",
                       opts.name, keys.ruby_master_lock()));
     last_acquire = static_cast<int>(r);
+    connected = true;
     if (r == 1 || r == 2) {
       // Counted from before the round trip, so we never believe in a lock that has expired.
       leader_until_ms = t0 + opts.leader_lock_ttl.count() * 1000;
@@ -121,6 +148,7 @@ SchedulerPoll Scheduler::State::poll(bool force_dead_check, bool& more) {
     }
     out.leader = leader;
   } catch (const Error& e) {
+    connected = false;
     error(fmt::format("poll failed: {}", e.what()));
     if (leader && steady_ms() >= leader_until_ms)
       set_leader(false, "the lock's TTL passed without a renewal (Redis unreachable)");

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "emit.hpp"
+#include "log_limit.hpp"
 #include "resque/connection.hpp"
 #include "resque/keys.hpp"
 #include "resque/queue.hpp"
@@ -76,6 +77,16 @@ struct Scheduler::State {
   bool stop_flag = false;
   std::thread thread;
 
+  // The last reference may be dropped on the scheduler's own thread (the Scheduler destroyed
+  // from one of its event callbacks): a thread cannot join itself, so it is detached then.
+  ~State() {
+    if (!thread.joinable()) return;
+    if (thread.get_id() == std::this_thread::get_id())
+      thread.detach();
+    else
+      thread.join();
+  }
+
   void log(LogLevel level, const std::string& msg) const {
     if (opts.log) opts.log(level, msg);
   }
@@ -83,10 +94,24 @@ struct Scheduler::State {
   void emit(const F& f, A&&... a) const {
     detail::safe_emit(opts.log, "scheduler", opts.name, f, std::forward<A>(a)...);
   }
+  // Handled errors: logged rate-limited by kind (a poll that fails every second while Redis is
+  // down must not flood the default stderr sink), reported to on_error every time.
   void error(const std::string& msg) {
-    log(LogLevel::Error, "scheduler " + opts.name + ": " + msg);
+    {
+      std::lock_guard<std::mutex> lock(health_mu);
+      last_error = msg;
+      last_error_at = std::chrono::system_clock::now();
+    }
+    detail::log_retried_error(opts.log, limiter, "scheduler=" + opts.name, msg);
     emit(opts.events.on_error, msg);
   }
+  detail::LogLimiter limiter;
+  // For health().
+  std::atomic<bool> connected{false};
+  std::atomic<std::int64_t> last_poll_ms{0};  // system clock, ms since the epoch
+  mutable std::mutex health_mu;               // guards last_error*
+  std::string last_error;
+  std::chrono::system_clock::time_point last_error_at{};
 
   /// One poll; returns what it did and sets `more` when work is left for an immediate poll.
   SchedulerPoll poll(bool force_dead_check, bool& more);

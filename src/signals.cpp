@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <poll.h>
 
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "resque/error.hpp"
@@ -50,6 +52,18 @@ void run_until_signalled(WorkerPool& pool) {
     throw;
   }
   for (;;) {
+    // A job may stop the pool itself (pool.stop() from a "shutdown" job): looked at every
+    // 100 ms, so this returns then too instead of waiting for a signal that never comes.
+    {
+      std::lock_guard<std::mutex> lock(pool.mu_);
+      if (pool.stopping_) break;
+    }
+    struct pollfd pfd {
+      g_pipe[0], POLLIN, 0
+    };
+    const int ready = ::poll(&pfd, 1, 100);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) continue;
     char c = 0;
     const ssize_t n = ::read(g_pipe[0], &c, 1);
     if (n < 0 && errno == EINTR) continue;

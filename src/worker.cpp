@@ -12,6 +12,7 @@
 #include "emit.hpp"
 #include "heartbeat.hpp"
 #include "hooks.hpp"
+#include "log_limit.hpp"
 #include "notifier.hpp"
 #include "protocol/worker.hpp"
 #include "protocol/worker_scripts.hpp"
@@ -25,6 +26,7 @@
 #include "resque/queue.hpp"
 #include "resque/registry.hpp"
 #include "time/timefmt.hpp"
+#include "worker_internal.hpp"
 
 namespace resque {
 
@@ -65,6 +67,10 @@ std::string token_prefix() {
   return fmt::format("{:08x}{:08x}", rd(), rd());
 }
 
+// The worker whose loop runs on this thread (in start()'s thread or in run()), so that stop()
+// called from a job, hook or event callback knows not to wait for itself.
+thread_local const Worker::State* tl_current_worker = nullptr;
+
 }  // namespace
 
 struct Worker::State {
@@ -86,11 +92,33 @@ struct Worker::State {
   std::atomic<bool> is_busy{false};
   std::atomic<bool> is_idle{false};
   std::atomic<std::uint64_t> done{0};
+  std::atomic<std::uint64_t> abandoned_jobs{0};
+  // For health(): written by the worker's thread, read by any.
+  std::atomic<bool> is_connected{false};
+  std::atomic<bool> is_registered{false};
+  std::atomic<std::int64_t> last_finished_ms{0};  // system clock, ms since the epoch
+  mutable std::mutex stats_mu;                    // guards stats
+  JobStatsMap stats;
+  mutable std::mutex health_mu;  // guards last_error*
+  std::string last_error;
+  std::chrono::system_clock::time_point last_error_at{};
+
+  detail::LogLimiter limiter;
 
   std::mutex mu;
   std::condition_variable cv;
   bool finished = true;
   std::thread thread;
+
+  // The last reference may be dropped on the worker's own thread (the Worker was destroyed
+  // from one of its jobs, or abandoned): a thread cannot join itself, so it is detached then.
+  ~State() {
+    if (!thread.joinable()) return;
+    if (thread.get_id() == std::this_thread::get_id())
+      thread.detach();
+    else
+      thread.join();
+  }
 
   // Once stop() has given up on this worker (abandoned), its thread may outlive the Worker's
   // owner: it calls no more user code (logs, events) from then on.
@@ -101,9 +129,57 @@ struct Worker::State {
   void emit(const F& f, A&&... a) const {
     if (!abandoned) detail::safe_emit(opts.log, "worker", id, f, std::forward<A>(a)...);
   }
+  // An error the worker recovers from by retrying: logged rate-limited by kind (the default
+  // sink must not be flooded while Redis is down), reported to on_error every time.
   void error(const std::string& msg) {
-    log(LogLevel::Error, fmt::format("worker {}: {}", id, msg));
+    is_connected = false;
+    {
+      std::lock_guard<std::mutex> lock(health_mu);
+      last_error = msg;
+      last_error_at = std::chrono::system_clock::now();
+    }
+    if (!abandoned) detail::log_retried_error(opts.log, limiter, "worker=" + id, msg);
     emit(opts.events.on_error, id, msg);
+  }
+  // The structured fields of a line about a job.
+  std::string fields(const Job& job, const std::string& popped_from) const {
+    return fmt::format("worker={} queue={} class={}", id,
+                       popped_from.empty() ? job.queue : popped_from, job.klass);
+  }
+
+  // Counts one job's outcome; `timed`: it was performed (its duration goes into the sums).
+  void tally(const Job& job, const std::string& queue_name, std::uint64_t JobStats::*field,
+             bool timed, std::chrono::steady_clock::time_point t0) {
+    const auto d = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - t0);
+    std::lock_guard<std::mutex> lock(stats_mu);
+    JobStats& st = stats[{job.klass, queue_name.empty() ? job.queue : queue_name}];
+    ++(st.*field);
+    if (!timed) return;
+    st.perform_time += d;
+    ++st.performed;
+    const double secs = static_cast<double>(d.count()) / 1e6;
+    std::size_t i = 0;
+    while (i < kPerformBuckets.size() && secs > kPerformBuckets[i]) ++i;
+    ++st.perform_buckets[i];
+  }
+
+  // The queue latency of a job whose payload carries "enqueued_at" (epoch seconds).
+  void tally_latency(const Job& job, const std::string& queue_name) {
+    auto it = job.extra.find("enqueued_at");
+    if (it == job.extra.end() || !it->is_number()) return;
+    const double now = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count()) /
+                       1e6;
+    const double secs = std::max(0.0, now - it->get<double>());
+    std::lock_guard<std::mutex> lock(stats_mu);
+    JobStats& st = stats[{job.klass, queue_name.empty() ? job.queue : queue_name}];
+    st.latency_time += std::chrono::microseconds(static_cast<std::int64_t>(secs * 1e6));
+    ++st.latency_samples;
+    std::size_t i = 0;
+    while (i < kPerformBuckets.size() && secs > kPerformBuckets[i]) ++i;
+    ++st.latency_buckets[i];
   }
 
   void run_loop();
@@ -112,18 +188,20 @@ struct Worker::State {
 };
 
 bool Worker::State::register_self(Connection& conn) {
-  auto backoff = std::chrono::milliseconds(100);
+  auto backoff = copts.reconnect_backoff_min;
   while (!stop_requested) {
     try {
       // Redis' clock, as the heartbeat thread uses it: a host whose clock is behind must not
       // register as already stale.
       protocol::register_worker(
           conn, *wkeys, protocol::registration(detail::server_time(conn), name, queues_str));
+      is_connected = true;
+      is_registered = true;
       return true;
     } catch (const Error& e) {
       error(fmt::format("registering: {}", e.what()));
       notifier->wait(notifier->generation(), backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      backoff = std::min(backoff * 2, copts.reconnect_backoff_max);
     }
   }
   return false;
@@ -135,14 +213,15 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
   const auto t0 = std::chrono::steady_clock::now();
   Job job;
   std::string queue_name = popped_queue;
-  StackTrace trace;           // where the job failed (backtrace.hpp), resolved only if recorded
-  std::exception_ptr traced;  // the error it belongs to
+  StackTrace trace;            // where the job failed (backtrace.hpp), resolved only if recorded
+  std::exception_ptr traced;   // the error it belongs to
+  bool timed_failure = false;  // the failure came from performing it (not decoding, no class)
   auto fail = [&](std::string_view kind, const std::string& err) {
     const std::string exc(kind);
     out.mode = protocol::Finish::Fail;
     out.failure = encode_failure({{}, raw, exc, err, trace.frames(), id, queue_name});
-    log(LogLevel::Warning,
-        fmt::format("worker {}: job {} failed: {}: {}", id, job.klass, exc, err));
+    log(LogLevel::Warning, fmt::format("{} job failed: {}: {}", fields(job, queue_name), exc, err));
+    tally(job, queue_name, &JobStats::failed, timed_failure, t0);
     emit(opts.events.on_failure, id, job, exc, err);
   };
   try {
@@ -160,6 +239,7 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     return out;
   }
   emit(opts.events.on_job, id, job);
+  tally_latency(job, queue_name);
   auto ctx = HookContext::for_perform(job, conn, keys, *queue, id);
   bool performed = false;
   std::string vetoed_by;
@@ -185,11 +265,13 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
   if (!performed) {
     out.mode = protocol::Finish::Skip;
     if (!ctx.re_enqueued_by.empty()) {
+      tally(job, queue_name, &JobStats::re_enqueued, false, t0);
       log(LogLevel::Debug,
-          fmt::format("worker {}: job {} re-enqueued by {}", id, job.klass, ctx.re_enqueued_by));
+          fmt::format("{} job re-enqueued by {}", fields(job, queue_name), ctx.re_enqueued_by));
       emit(opts.events.on_re_enqueue, id, job, ctx.re_enqueued_by);
     } else {
-      log(LogLevel::Debug, fmt::format("worker {}: job {} vetoed by {}", id, job.klass, vetoed_by));
+      tally(job, queue_name, &JobStats::vetoed, false, t0);
+      log(LogLevel::Debug, fmt::format("{} job vetoed by {}", fields(job, queue_name), vetoed_by));
       emit(opts.events.on_veto, id, job, vetoed_by);
     }
     return out;
@@ -198,8 +280,9 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     // An after_perform hook turned the failure into a later retry (Retry): recorded as
     // node-resque's Retry nets it out, stat:failed +1 and stat:processed unchanged.
     out.mode = protocol::Finish::Retry;
-    log(LogLevel::Info, fmt::format("worker {}: job {} failed and was re-enqueued by {}", id,
-                                    job.klass, ctx.re_enqueued_by));
+    tally(job, queue_name, &JobStats::retried, true, t0);
+    log(LogLevel::Info, fmt::format("{} job failed and was re-enqueued by {}",
+                                    fields(job, queue_name), ctx.re_enqueued_by));
     emit(opts.events.on_re_enqueue, id, job, ctx.re_enqueued_by);
     return out;
   }
@@ -207,17 +290,20 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     try {
       detail::run_on_failure(def, ctx);
     } catch (const std::exception& e) {
-      log(LogLevel::Error, fmt::format("worker {}: on_failure hook threw: {}", id, e.what()));
+      log(LogLevel::Error,
+          fmt::format("{} on_failure hook threw: {}", fields(job, queue_name), e.what()));
     } catch (...) {
-      log(LogLevel::Error, fmt::format("worker {}: on_failure hook threw", id));
+      log(LogLevel::Error, fmt::format("{} on_failure hook threw", fields(job, queue_name)));
     }
     auto [exc, err] = describe_exception(ctx.error);
     // An after_perform hook may have replaced the error: its own frames, if it carries any.
     if (ctx.error != traced) trace = StackTrace::of_failure(ctx.error);
+    timed_failure = true;
     fail(exc, err);
     return out;
   }
   out.mode = protocol::Finish::Ok;
+  tally(job, queue_name, &JobStats::processed, true, t0);
   emit(
       opts.events.on_success, id, job,
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
@@ -225,9 +311,14 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
 }
 
 void Worker::State::run_loop() {
+  struct CurrentGuard {
+    const State* prev;
+    explicit CurrentGuard(const State* s) : prev(tl_current_worker) { tl_current_worker = s; }
+    ~CurrentGuard() { tl_current_worker = prev; }
+  } current(this);
   is_running = true;
   emit(opts.events.on_start, id);
-  log(LogLevel::Info, fmt::format("worker {} starting", id));
+  log(LogLevel::Info, fmt::format("worker={} starting", id));
   Connection conn(copts);
   if (!register_self(conn)) {
     is_running = false;
@@ -255,7 +346,8 @@ void Worker::State::run_loop() {
   const std::string token_base = token_prefix();
   std::uint64_t token_seq = 0;
   bool pause_announced = false;
-  auto backoff = std::chrono::milliseconds(50);
+  // The connection's own backoff settings (not a private schedule), between retried steps.
+  auto backoff = copts.reconnect_backoff_min;
   std::chrono::seconds run_at_second{-1};
   std::string run_at;
   for (;;) {
@@ -294,16 +386,22 @@ void Worker::State::run_loop() {
       step.run_at = run_at;
       step.token = fmt::format("{}-{}", token_base, ++token_seq);
       r = stepper.run(conn, step, queues);
-      backoff = std::chrono::milliseconds(50);
+      is_connected = true;
+      backoff = copts.reconnect_backoff_min;
     } catch (const Error& e) {
       // Redis down or restarting: keep `pending` and send the same step again later; the step
       // is idempotent (see worker_step.lua), so nothing is lost or done twice.
       error(fmt::format("{} (retrying in {} ms)", e.what(), backoff.count()));
       notifier->wait(notifier->generation(), backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      backoff = std::min(backoff * 2, copts.reconnect_backoff_max);
       continue;
     }
-    if (pending.mode != protocol::Finish::None) ++done;
+    if (pending.mode != protocol::Finish::None) {
+      ++done;
+      last_finished_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    }
     pending = Pending{};
     if (!take) continue;
     if (r.kind == protocol::StepResult::Kind::Idle) {
@@ -319,7 +417,7 @@ void Worker::State::run_loop() {
       if (!pause_announced) {
         pause_announced = true;
         emit(opts.events.on_pause, id);
-        log(LogLevel::Info, fmt::format("worker {} paused by pause-all-workers", id));
+        log(LogLevel::Info, fmt::format("worker={} paused by pause-all-workers", id));
       }
       notifier->wait(gen, opts.poll_interval);
       continue;
@@ -348,30 +446,50 @@ void Worker::State::run_loop() {
 
   heartbeat->remove(id);
   try {
-    if (!protocol::unregister_worker(conn, *wkeys))
+    const bool unregistered = protocol::unregister_worker(conn, *wkeys);
+    if (unregistered) is_registered = false;
+    if (!unregistered)
       log(LogLevel::Warning,
-          fmt::format("worker {}: a job is still in flight; registration kept for recovery", id));
+          fmt::format("worker={} a job is still in flight; registration kept for recovery", id));
   } catch (const Error& e) {
     error(fmt::format("unregistering: {}", e.what()));
   }
-  log(LogLevel::Info, fmt::format("worker {} stopped", id));
+  log(LogLevel::Info, fmt::format("worker={} stopped", id));
   is_running = false;
+  is_connected = false;
   emit(opts.events.on_end, id);
 }
+
+namespace detail {
+
+void validate_worker_options(const ConnectionOptions& connection, const WorkerOptions& options) {
+  if (options.queues.empty()) throw ConfigError("a worker needs at least one queue");
+  for (const auto& q : options.queues) protocol::validate_queue_name(q, "worker queue");
+  if (options.host.find(':') != std::string::npos)
+    throw ConfigError(fmt::format("worker host name '{}' contains ':'", options.host));
+  if (options.poll_interval <= std::chrono::milliseconds(0))
+    throw ConfigError("worker poll_interval must be positive");
+  if (options.heartbeat_interval <= std::chrono::milliseconds(0))
+    throw ConfigError("worker heartbeat_interval must be positive");
+  if (connection.reconnect_backoff_min <= std::chrono::milliseconds(0) ||
+      connection.reconnect_backoff_max < connection.reconnect_backoff_min)
+    throw ConfigError(
+        "reconnect_backoff_min must be positive and reconnect_backoff_max at least as large");
+}
+
+}  // namespace detail
 
 Worker::Worker(ConnectionOptions connection, std::shared_ptr<const JobRegistry> registry,
                WorkerOptions options)
     : state_(std::make_shared<State>()) {
   auto& s = *state_;
-  if (options.queues.empty()) throw ConfigError("a worker needs at least one queue");
-  for (const auto& q : options.queues) protocol::validate_queue_name(q, "worker queue");
   if (options.host.empty()) options.host = local_host();
-  if (options.host.find(':') != std::string::npos)
-    throw ConfigError(fmt::format("worker host name '{}' contains ':'", options.host));
+  detail::validate_worker_options(connection, options);
   s.keys = Keys(connection.key_namespace);
   s.copts = std::move(connection);
   s.registry = std::move(registry);
   s.opts = std::move(options);
+  if (!s.opts.log) s.opts.log = default_logger();  // visible by default
   s.name = next_worker_name(s.opts.host);
   std::vector<std::string> shown;  // Ruby leaves "!exclusions" out of the id
   for (const auto& q : s.opts.queues)
@@ -436,20 +554,23 @@ bool Worker::stop(std::chrono::milliseconds deadline) {
   auto s = state_;
   if (s->abandoned) return false;  // already given up on; its thread is detached
   request_stop();
-  // From the worker's own thread (an event callback) waiting would never end: the loop sees
-  // the request when the callback returns.
-  if (s->thread.get_id() == std::this_thread::get_id()) return true;
+  // From the worker's own thread (a job, hook or event callback) waiting would never end: the
+  // loop sees the request when the callback returns, and the owner's destructor (or a later
+  // stop() from another thread) joins.
+  if (on_own_thread()) return true;
   std::unique_lock<std::mutex> lock(s->mu);
   bool ok = true;
   if (deadline == std::chrono::milliseconds::max()) {
     s->cv.wait(lock, [&] { return s->finished; });
   } else if (!s->cv.wait_for(lock, deadline, [&] { return s->finished; })) {
     ok = false;
-    s->abandoned = true;
+    // Logged before `abandoned` is set: from then on the thread calls no user code.
+    ++s->abandoned_jobs;
     s->log(LogLevel::Warning,
-           fmt::format("worker {}: stop deadline passed while a job was running; the job stays "
-                       "in flight for recovery by a Scheduler",
+           fmt::format("worker={} stop deadline passed while a job was running; the job was "
+                       "abandoned and stays in flight for recovery by a Scheduler",
                        s->id));
+    s->abandoned = true;
     // No more heartbeats: the worker now looks dead, which is what lets recovery take the job.
     lock.unlock();
     s->heartbeat->remove(s->id);
@@ -483,6 +604,52 @@ bool Worker::idle() const {
 }
 std::uint64_t Worker::jobs_done() const {
   return state_->done;
+}
+std::uint64_t Worker::jobs_abandoned() const {
+  return state_->abandoned_jobs;
+}
+JobStats& JobStats::operator+=(const JobStats& o) {
+  processed += o.processed;
+  failed += o.failed;
+  retried += o.retried;
+  re_enqueued += o.re_enqueued;
+  vetoed += o.vetoed;
+  perform_time += o.perform_time;
+  performed += o.performed;
+  for (std::size_t i = 0; i < perform_buckets.size(); ++i)
+    perform_buckets[i] += o.perform_buckets[i];
+  latency_time += o.latency_time;
+  latency_samples += o.latency_samples;
+  for (std::size_t i = 0; i < latency_buckets.size(); ++i)
+    latency_buckets[i] += o.latency_buckets[i];
+  return *this;
+}
+
+JobStatsMap Worker::job_stats() const {
+  std::lock_guard<std::mutex> lock(state_->stats_mu);
+  return state_->stats;
+}
+
+WorkerHealth Worker::health() const {
+  const auto& s = *state_;
+  WorkerHealth h;
+  h.running = s.is_running;
+  h.connected = s.is_connected;
+  h.registered = s.is_registered;
+  h.paused = s.paused;
+  h.jobs_in_flight = s.is_busy ? 1 : 0;
+  h.jobs_done = s.done;
+  h.jobs_abandoned = s.abandoned_jobs;
+  h.last_job_finished_at =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(s.last_finished_ms.load()));
+  std::lock_guard<std::mutex> lock(s.health_mu);
+  h.last_error = s.last_error;
+  h.last_error_at = s.last_error_at;
+  return h;
+}
+
+bool Worker::on_own_thread() const {
+  return tl_current_worker == state_.get();
 }
 
 }  // namespace resque

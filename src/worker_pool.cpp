@@ -8,6 +8,7 @@
 #include "resque/connection.hpp"
 #include "resque/error.hpp"
 #include "resque/keys.hpp"
+#include "worker_internal.hpp"
 
 namespace resque {
 
@@ -16,13 +17,40 @@ WorkerPool::WorkerPool(ConnectionOptions connection, std::shared_ptr<const JobRe
     : connection_(std::move(connection)),
       registry_(std::move(registry)),
       options_(std::move(options)) {
-  if (options_.min_threads == 0) options_.min_threads = 1;
-  if (options_.max_threads < options_.min_threads) options_.max_threads = options_.min_threads;
   if (options_.worker.queues.empty()) throw ConfigError("a worker pool needs at least one queue");
+  if (options_.min_threads == 0) throw ConfigError("worker pool min_threads must be at least 1");
+  if (options_.max_threads < options_.min_threads)
+    throw ConfigError(fmt::format("worker pool max_threads ({}) is less than min_threads ({})",
+                                  options_.max_threads, options_.min_threads));
+  if (options_.scale_interval <= std::chrono::milliseconds(0))
+    throw ConfigError("worker pool scale_interval must be positive");
+  // The template's own settings (queues, intervals, host) are checked here too, not only when
+  // the first worker starts.
+  detail::validate_worker_options(connection_, options_.worker);
 }
 
 WorkerPool::~WorkerPool() {
   stop();
+  // Destroyed on one of its workers' threads, stop() only asked: the scaler (which never waits
+  // for a busy worker) is joined here, and each ~Worker joins its thread (its own one detaches).
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (scaler_.joinable()) scaler_.join();
+}
+
+bool WorkerPool::request_stop_from_worker() {
+  std::lock_guard<std::mutex> lock(mu_);
+  bool own = false;
+  for (const auto& w : workers_) own = own || w->on_own_thread();
+  own = own || (retiring_ != nullptr && retiring_->on_own_thread());
+  if (!own) return false;
+  stopping_ = true;
+  for (auto& w : workers_) w->request_stop();
+  cv_.notify_all();
+  return true;
 }
 
 void WorkerPool::add_worker_locked() {
@@ -82,15 +110,23 @@ void WorkerPool::scale_loop() {
       workers_.erase(std::next(it).base());
       const std::uint64_t counted = w->jobs_done();
       retired_done_ += counted;
+      // Counted when it has stopped (below), so nothing it finishes meanwhile is lost.
+      retiring_ = w.get();  // it may have taken a job meanwhile, which may call stop()
       lock.unlock();
       w->stop();
       lock.lock();
+      retiring_ = nullptr;
       retired_done_ += w->jobs_done() - counted;
+      for (const auto& [k, v] : w->job_stats()) retired_stats_[k] += v;
     }
   }
 }
 
 bool WorkerPool::stop(std::chrono::milliseconds deadline) {
+  // From a job (or hook, or event) of one of our workers: waiting here would wait for the very
+  // job that called, and a thread cannot join itself. Ask, return; the destructor or a later
+  // stop() from another thread completes the stop.
+  if (request_stop_from_worker()) return true;
   std::lock_guard<std::mutex> one_stop_at_a_time(stop_mu_);
   std::vector<Worker*> ws;
   {
@@ -125,7 +161,11 @@ bool WorkerPool::stop(std::chrono::milliseconds deadline) {
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto& w : workers_) retired_done_ += w->jobs_done();
+  for (auto& w : workers_) {
+    retired_done_ += w->jobs_done();
+    retired_abandoned_ += w->jobs_abandoned();
+    for (const auto& [k, v] : w->job_stats()) retired_stats_[k] += v;
+  }
   workers_.clear();
   started_ = false;
   return ok;
@@ -153,6 +193,45 @@ std::vector<std::string> WorkerPool::worker_ids() const {
   std::vector<std::string> out;
   for (const auto& w : workers_) out.push_back(w->id());
   return out;
+}
+
+JobStatsMap WorkerPool::job_stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  JobStatsMap out = retired_stats_;
+  for (const auto& w : workers_)
+    for (const auto& [k, v] : w->job_stats()) out[k] += v;
+  return out;
+}
+
+WorkerPoolHealth WorkerPool::health() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  WorkerPoolHealth h;
+  h.running = started_ && !stopping_;
+  h.threads = workers_.size();
+  h.jobs_done = retired_done_;
+  h.jobs_abandoned = retired_abandoned_;
+  for (const auto& w : workers_) {
+    const WorkerHealth wh = w->health();
+    h.workers_connected += wh.connected ? 1 : 0;
+    h.workers_registered += wh.registered ? 1 : 0;
+    h.jobs_in_flight += wh.jobs_in_flight;
+    h.jobs_done += wh.jobs_done;
+    h.jobs_abandoned += wh.jobs_abandoned;
+    if (wh.last_error_at > h.last_error_at) {
+      h.last_error = wh.last_error;
+      h.last_error_at = wh.last_error_at;
+    }
+    h.last_job_finished_at = std::max(h.last_job_finished_at, wh.last_job_finished_at);
+  }
+  h.connected = h.threads > 0 && h.workers_connected == h.threads;
+  return h;
+}
+
+std::uint64_t WorkerPool::jobs_abandoned() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::uint64_t n = retired_abandoned_;
+  for (const auto& w : workers_) n += w->jobs_abandoned();
+  return n;
 }
 
 std::uint64_t WorkerPool::jobs_done() const {

@@ -118,3 +118,19 @@ resque_add_test(interop_ruby_scheduler LABELS interop ruby scheduler
 resque_add_test(interop_ruby_plugins LABELS interop ruby plugins
                 SOURCES interop/ruby_plugins_test.cpp)
 target_include_directories(interop_ruby_plugins PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)
+# Embedding in a service (issue 15): shutdown from any thread, default logging, health, metrics.
+resque_add_test(integration_embedding LABELS integration worker embedding
+                SOURCES integration/embedding_test.cpp)
+if(TARGET resque_prometheus)
+  resque_add_test(integration_prometheus LABELS integration embedding
+                  SOURCES integration/prometheus_test.cpp)
+  target_link_libraries(integration_prometheus PRIVATE resque::prometheus)
+endif()
+if(RESQUE_BUILD_EXAMPLES)
+  resque_add_test(integration_example_service LABELS integration embedding
+                  SOURCES integration/example_service_test.cpp)
+  target_compile_definitions(integration_example_service PRIVATE
+    RESQUE_EMBEDDED_SERVICE_PATH="$<TARGET_FILE:resque_embedded_service>"
+    $<$<TARGET_EXISTS:resque_prometheus>:RESQUE_TEST_PROMETHEUS>)
+  add_dependencies(integration_example_service resque_embedded_service)
+endif()

@@ -14,12 +14,21 @@ namespace resque {
 
 enum class LogLevel { Debug, Info, Warning, Error };
 
-/// Receives log lines. Default: none (quiet). Called from worker and scheduler threads; must
-/// be thread-safe.
+/// Receives log lines. Called from worker and scheduler threads; must be thread-safe. A line
+/// starts with structured fields where they are known: "worker=<id>" or "scheduler=<name>",
+/// then "queue=<queue> class=<class>" for a job, then the message.
+///
+/// Default (an empty LogFunction in WorkerOptions / SchedulerOptions): default_logger(), i.e.
+/// warnings and errors go to stderr. Set your own function to replace it, e.g. to forward to
+/// spdlog; a function that ignores everything silences the library.
 using LogFunction = std::function<void(LogLevel, std::string_view)>;
 
-/// A log function writing "resque [level] message" lines to stderr at `min` level and above.
+/// A log function writing "<UTC time> resque [level] message" lines to stderr at `min` level
+/// and above, e.g. "2026-11-30T13:51:17.123Z resque [error] worker=host:12:q ...".
 LogFunction stderr_logger(LogLevel min = LogLevel::Info);
+
+/// The logger used when none is set: stderr_logger(LogLevel::Warning).
+LogFunction default_logger();
 
 /// Worker events. Every callback is optional, runs on the worker's own thread (on_ping on the
 /// heartbeat thread), and must not throw (a throwing callback is caught and logged).

@@ -65,10 +65,29 @@ class Queue {
   // ---- enqueue ------------------------------------------------------------------------
 
   /// Runs the class's before_enqueue hooks, then SADD queues + RPUSH in one script (which also
-  /// wakes idle resque-cpp workers), then after_enqueue hooks. Returns false when a hook vetoed.
+  /// wakes idle resque-cpp workers), then after_enqueue hooks. Returns false when a hook vetoed
+  /// (e.g. QueueLock while an identical job is queued): the job was not written, so check it.
   /// Throws ConfigError for empty names or names with ':' or ',', EncodingError for args that
   /// cannot be JSON (NaN, invalid UTF-8).
   bool enqueue(const std::string& queue, const std::string& klass, Json args = Json::array());
+
+  /// Opt-in payload fields for enqueue(). Off by default: Ruby's Resque.dequeue and
+  /// node's del() match a job by its exact bytes, which extra fields change (a Ruby
+  /// `Resque.dequeue(Klass, *args)` no longer finds such a job).
+  struct EnqueueOptions {
+    /// Add "enqueued_at": epoch seconds (a float, ms precision), as Sidekiq writes it. Workers
+    /// then count the queue latency (JobStats::latency_*, resque_job_queue_latency_seconds).
+    bool enqueued_at = false;
+    /// Add a W3C trace context "traceparent" ("00-<32 hex>-<16 hex>-<2 hex>"), so the job can
+    /// continue the enqueuing request's trace: jobs see it in Job::extra["traceparent"]
+    /// (define_raw) and hooks in ctx.job.extra. Empty: none. A malformed one throws ConfigError.
+    std::string traceparent;
+    /// More top-level fields (an object; must not name class, queue or args).
+    Json extra = Json::object();
+  };
+  /// enqueue() with opt-in payload fields.
+  bool enqueue(const std::string& queue, const std::string& klass, Json args,
+               const EnqueueOptions& options);
 
   /// resque-scheduler's delayed job: delayed:<S>, delayed_queue_schedule and
   /// timestamps:<payload>, written atomically with the duplicate check. S = floor(epoch seconds),

@@ -138,14 +138,30 @@ class JobRegistry {
   }
 
   /// Raw form: the function receives the decoded job as it is.
+  /// define() and define_raw() throw ConfigError when `name` is already defined (two modules
+  /// claiming one class is a mistake); use replace() / replace_raw() to redefine on purpose.
   JobDefinition& define_raw(const std::string& name, std::function<void(const Job&)> perform,
                             PluginList plugins = {});
+
+  /// define() that replaces an existing definition of `name` instead of throwing.
+  template <class F>
+  JobDefinition& replace(const std::string& name, F f, PluginList plugins = {}) {
+    forget(name);
+    return define(name, std::move(f), std::move(plugins));
+  }
+  /// define_raw() that replaces an existing definition of `name` instead of throwing.
+  JobDefinition& replace_raw(const std::string& name, std::function<void(const Job&)> perform,
+                             PluginList plugins = {}) {
+    forget(name);
+    return define_raw(name, std::move(perform), std::move(plugins));
+  }
 
   /// The definition of `name`, or null.
   const JobDefinition* find(std::string_view name) const;
   std::vector<std::string> names() const;
 
  private:
+  void forget(const std::string& name);
   std::map<std::string, JobDefinition, std::less<>> defs_;
 };
 

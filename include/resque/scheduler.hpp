@@ -136,6 +136,21 @@ struct SchedulerOptions {
   LogFunction log;
 };
 
+/// The scheduler's state for readiness probes. No Redis round trip.
+struct SchedulerHealth {
+  /// Its background thread runs (start() until stop()).
+  bool running = false;
+  /// Its last poll reached Redis (false from a failed poll until the next good one).
+  bool connected = false;
+  /// As is_leader().
+  bool leading = false;
+  /// When the last poll finished (whether or not it reached Redis); the epoch before the first.
+  std::chrono::system_clock::time_point last_poll_at{};
+  /// The last error reported (on_error), and when; empty and the epoch when none.
+  std::string last_error;
+  std::chrono::system_clock::time_point last_error_at{};
+};
+
 /// What one poll did (run_once()).
 struct SchedulerPoll {
   bool leader = false;
@@ -192,6 +207,8 @@ class Scheduler {
   /// True while this scheduler holds the leader lock (as of its last poll, and not longer than
   /// the lock's TTL after the last successful renewal).
   bool is_leader() const;
+  /// A snapshot for readiness probes (no Redis round trip).
+  SchedulerHealth health() const;
 
   /// A cron schedule defined in code (kept in memory, like resque-scheduler's YAML schedules).
   /// Replaces a schedule of the same name. Throws ConfigError for a bad expression, zone, queue

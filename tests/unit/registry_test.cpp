@@ -254,9 +254,11 @@ TEST(Registry, FindAndNames) {
   EXPECT_EQ(r.find("b"), nullptr);  // names are case-sensitive, as Ruby constants
   EXPECT_EQ(r.names(), (std::vector<std::string>{"A", "B"}));
   EXPECT_THROW(r.define("", [] {}), ConfigError);
-  // Redefining replaces.
+  // Defining twice is a mistake; replace() redefines on purpose.
+  EXPECT_THROW(r.define("A", [] {}), ConfigError);
+  EXPECT_THROW(r.define_raw("B", [](const Job&) {}), ConfigError);
   int which = 0;
-  r.define("A", [&] { which = 2; });
+  r.replace("A", [&] { which = 2; });
   r.find("A")->perform(job_with("A", Json::array()));
   EXPECT_EQ(which, 2);
 }
