@@ -4,10 +4,17 @@
 /// the URLs that REDIS_URL holds in the examples and tools.
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <vector>
 
 namespace resque {
+
+/// Default largest job payload (the JSON text of one job) enqueued or performed: 64 MiB. Redis
+/// itself takes strings up to 512 MB (proto-max-bulk-len), but a job that big stalls the
+/// connection for everyone (a 600 MB argument ended in "Connection reset by peer"), and Ruby
+/// and node have no limit of their own, so this one is ours.
+inline constexpr std::size_t kDefaultMaxPayloadBytes = std::size_t{64} << 20;
 
 /// Connection settings. Thread-safety: a plain value; copy it freely.
 struct ConnectionOptions {
@@ -87,6 +94,7 @@ struct ConnectionOptions {
 /// tls_insecure_skip_verify (true/false); values are percent-decoded. Percent-escapes in user
 /// and password are decoded. Throws ConfigError on malformed input.
 ConnectionOptions parse_redis_url(const std::string& url);
+
 
 /// Options from the REDIS_URL environment variable, or the defaults when it is unset or empty.
 ConnectionOptions options_from_env();

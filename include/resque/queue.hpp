@@ -24,6 +24,10 @@ class JobRegistry;
 struct QueueOptions {
   /// Connections in the Queue's pool (the most commands in flight at once). Default 4.
   std::size_t pool_size = 4;
+  /// Largest payload enqueue(), enqueue_at()/enqueue_in() and enqueue_batch() write; a bigger
+  /// one throws EncodingError naming both sizes, before any hook runs. 0: no limit. Default
+  /// kDefaultMaxPayloadBytes (64 MiB).
+  std::size_t max_payload_bytes = kDefaultMaxPayloadBytes;
 };
 
 /// One entry of the failed list as stored, with its position.
@@ -67,7 +71,8 @@ class Queue {
   /// Runs the class's before_enqueue hooks, then SADD queues + RPUSH in one script (which also
   /// wakes idle resque-cpp workers), then after_enqueue hooks. Returns false when a hook vetoed.
   /// Throws ConfigError for empty names or names with ':' or ',', EncodingError for args that
-  /// cannot be JSON (NaN, invalid UTF-8).
+  /// cannot be JSON (NaN, invalid UTF-8, nested deeper than 512) or a payload over
+  /// QueueOptions::max_payload_bytes.
   bool enqueue(const std::string& queue, const std::string& klass, Json args = Json::array());
 
   /// resque-scheduler's delayed job: delayed:<S>, delayed_queue_schedule and
@@ -172,6 +177,7 @@ class Queue {
   std::shared_ptr<ConnectionPool> pool_;
   std::shared_ptr<const JobRegistry> registry_;
   Keys keys_;
+  std::size_t max_payload_bytes_ = kDefaultMaxPayloadBytes;
 };
 
 }  // namespace resque

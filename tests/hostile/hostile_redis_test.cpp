@@ -59,3 +59,52 @@ TEST(Hostile, HundredThousandDeepArgsBecomeAFailureRecord) {
               failed.size());
   EXPECT_TRUE(w.stop());
 }
+
+// Row "a 600 MB argument": refused at enqueue with both sizes named, and a job over the limit
+// that another writer pushed goes to the failed list whole instead of being performed.
+TEST(Hostile, MaxPayloadSizeAtEnqueueAndAtFetch) {
+  RedisServer server;
+  auto good = std::make_shared<std::atomic<int>>(0);
+  auto reg = registry(good);
+  QueueOptions qo;
+  qo.max_payload_bytes = 100;
+  Queue q(server.options(), reg, qo);
+  const std::string big(200, 'x');
+  try {
+    q.enqueue("q", "Good", Json::array({big}));
+    FAIL() << "an oversized payload was enqueued";
+  } catch (const EncodingError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("max_payload_bytes (100 bytes)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("of 240 bytes"), std::string::npos) << msg;
+  }
+  EXPECT_THROW(q.enqueue_in(std::chrono::seconds(5), "q", "Good", Json::array({big})),
+               EncodingError);
+  EXPECT_THROW(q.enqueue_batch({{"Good", "q", Json::array(), Json::object()},
+                                {"Good", "q", Json::array({big}), Json::object()}}),
+               EncodingError);
+  Connection c(server.options());
+  EXPECT_EQ(c.command({"LLEN", "resque:queue:q"}).integer(), 0);  // nothing half-written
+  EXPECT_EQ(c.command({"EXISTS", "resque:delayed_queue_schedule"}).integer(), 0);
+  EXPECT_TRUE(q.enqueue("q", "Good", Json::array({"small"})));
+
+  // At fetch: another writer's 240-byte job on a worker limited to 100 bytes.
+  const std::string raw = "{\"class\":\"Good\",\"args\":[\"" + big + "\"]}";
+  push_raw(c, "q", raw);
+  WorkerOptions wo = fast_worker({"q"});
+  wo.max_payload_bytes = 100;
+  Worker w(server.options(), reg, wo);
+  w.start();
+  ASSERT_TRUE(eventually([&] { return *good == 1 && get_int(c, "resque:stat:failed") == 1; }));
+  const auto failed = lrange(c, "resque:failed");
+  ASSERT_EQ(failed.size(), 1u);
+  const Json rec = decode_json(failed[0]);
+  EXPECT_EQ(encode_json(rec["payload"]), raw);  // kept whole: retry_failed can bring it back
+  EXPECT_NE(rec["error"].get<std::string>().find("over max_payload_bytes (100 bytes)"),
+            std::string::npos);
+  EXPECT_EQ(c.command({"LLEN", "resque:queue:q"}).integer(), 0);
+  EXPECT_EQ(c.command({"LLEN", "resque:inflight:" + w.id()}).integer(), 0);
+  std::printf("max payload: enqueue refused 3, jobs fetched 2, performed %d, failed %zu, lost 0\n",
+              good->load(), failed.size());
+  EXPECT_TRUE(w.stop());
+}
