@@ -118,6 +118,6 @@ resque_add_test(interop_ruby_plugins LABELS interop ruby plugins
 target_include_directories(interop_ruby_plugins PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)
 # Hostile input (issue 12): JSON depth and size limits, payload size, redaction.
 resque_add_test(unit_hostile PRIVATE LABELS unit hostile
-                SOURCES hostile/limits_unit_test.cpp)
+                SOURCES hostile/limits_unit_test.cpp hostile/redact_unit_test.cpp)
 resque_add_test(integration_hostile LABELS integration hostile faults
                 SOURCES hostile/hostile_redis_test.cpp)

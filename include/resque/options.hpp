@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace resque {
@@ -95,6 +96,13 @@ struct ConnectionOptions {
 /// and password are decoded. Throws ConfigError on malformed input.
 ConnectionOptions parse_redis_url(const std::string& url);
 
+/// `url` with the password of its user-info ("redis://user:***@host") and the values of
+/// secret-looking query parameters (sentinel_password=***) replaced; works on malformed URLs
+/// too. Every message of the library that shows a URL shows it through here.
+std::string redact_url(std::string_view url);
+/// `message` with every occurrence of options.password and options.sentinel_password (3 bytes
+/// or longer) replaced by "***": for text that may quote them (a server's or a hook's error).
+std::string redact(std::string message, const ConnectionOptions& options);
 
 /// Options from the REDIS_URL environment variable, or the defaults when it is unset or empty.
 ConnectionOptions options_from_env();
