@@ -45,9 +45,10 @@ void put_payload_str(std::string& out, std::string_view s) {
 
 std::string encode_failure(const FailureRecord& r) {
   // A NUL byte is never valid JSON, but the parser would accept the text before it. JSON past
-  // the depth limit is kept as a string, so that no reader of the record has to decode it.
+  // the depth limit is kept as a string, so that no reader of the record has to decode it (the
+  // record adds one level).
   const bool valid = r.payload.find('\0') == std::string::npos &&
-                     detail::within_json_limits(r.payload) &&
+                     detail::within_json_limits(r.payload, detail::kMaxJsonDepth - 1) &&
                      Json::accept(r.payload.begin(), r.payload.end());
   std::string out = "{\"failed_at\":";
   put_str(out, r.failed_at.empty() ? detail::ruby_failed_at(std::chrono::system_clock::now())

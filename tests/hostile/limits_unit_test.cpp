@@ -10,6 +10,8 @@
 #include "resque/failure.hpp"
 #include "resque/job.hpp"
 #include "resque/json.hpp"
+#include "time/cron.hpp"
+#include "time/timefmt.hpp"
 
 using namespace resque;
 
@@ -61,6 +63,10 @@ TEST(JsonLimits, FailureRecordKeepsATooDeepPayloadAsAString) {
   const std::string ok = "{\"class\":\"A\",\"args\":" + nested(10) + "}";
   const Json r2 = decode_json(encode_failure({"", ok, "E", "e", {}, "w", "q"}));
   EXPECT_TRUE(r2["payload"].is_object());
+  // At exactly the limit the payload decodes, but the record around it would not: a string.
+  const std::string edge = nested(detail::kMaxJsonDepth);
+  const Json r3 = decode_json(encode_failure({"", edge, "E", "e", {}, "w", "q"}));
+  EXPECT_EQ(r3["payload"], edge);
 }
 
 TEST(JsonLimits, EncodeRefusesATreeBuiltTooDeepInProcess) {
@@ -90,4 +96,20 @@ TEST(JsonLimits, TruncateForRecordKeepsWholeCharactersAndSaysHowMuchWasCut) {
   const std::string t = detail::truncate_for_record(s, 3);
   EXPECT_EQ(t.rfind("ab...", 0), 0u) << t;
   EXPECT_NE(t.find("6 more bytes"), std::string::npos) << t;
+}
+
+// Regression inputs of the fuzzers (fuzz/corpus/ keeps them too).
+TEST(FuzzRegressions, EpochSecondsPastTimePointRangeAreUnreadable) {
+  EXPECT_FALSE(detail::parse_time("202022020222"));  // fuzz_ping: signed overflow in chrono
+  EXPECT_FALSE(protocol::decode_heartbeat("999999999999"));
+  EXPECT_FALSE(detail::parse_time("1026-01-01 00:00:00 +0000"));  // and before ~1678
+  EXPECT_FALSE(detail::parse_time("9999-01-01T00:00:00Z"));
+  EXPECT_TRUE(detail::parse_time("1767225600"));
+}
+
+TEST(FuzzRegressions, EveryBeyondAThousandYearsIsAConfigError) {
+  // fuzz_cron: a double past 2^63 converted to int64.
+  EXPECT_THROW(detail::parse_every_seconds("1444444444444444444444"), ConfigError);
+  EXPECT_THROW(detail::parse_every_seconds("99999999999999999999y"), ConfigError);
+  EXPECT_EQ(detail::parse_every_seconds("1000y"), 1000LL * 365 * 86400);
 }
