@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "json_limits.hpp"
 #include "resque/error.hpp"
 
 namespace resque {
@@ -208,6 +209,7 @@ std::string to_valid_utf8(std::string_view s) {
 }
 
 std::string encode_json(const Json& value) {
+  detail::check_json_depth(value);  // write() recurses once per level
   std::string out;
   out.reserve(64);
   write(out, value, "value");
@@ -219,6 +221,7 @@ Json decode_json(std::string_view text) {
   // one after a complete value as the end of input: "{...}\0junk" would decode as "{...}".
   if (const auto nul = text.find('\0'); nul != std::string_view::npos)
     throw EncodingError(fmt::format("invalid JSON: a NUL byte at offset {}", nul));
+  detail::check_json_limits(text);  // before any tree exists: see json_limits.hpp
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::exception& e) {

@@ -21,8 +21,33 @@ std::string ConnectionOptions::describe() const {
 
 namespace {
 
+// True when `why` quotes ('...') a piece of the URL's credentials: its password, or a query
+// value that redact_url() hides (compared on the redacted and the raw URL: a piece of the raw
+// URL that the redacted one lacks is secret).
+bool quotes_secret(const std::string& url, const std::string& why) {
+  const std::string shown = redact_url(url);
+  if (shown == url) return false;
+  for (std::size_t open = why.find('\''); open != std::string::npos;) {
+    const auto close = why.find('\'', open + 1);
+    if (close == std::string::npos) break;
+    const std::string piece = why.substr(open + 1, close - open - 1);
+    if (!piece.empty() && url.find(piece) != std::string::npos &&
+        shown.find(piece) == std::string::npos)
+      return true;
+    open = why.find('\'', close + 1);
+  }
+  return false;
+}
+
 [[noreturn]] void bad_url(const std::string& url, const std::string& why) {
-  throw ConfigError(fmt::format("invalid Redis URL '{}': {}", url, why));
+  // The URL is shown redacted, and so is a reason that quotes a piece of a malformed password
+  // (a '/' in one moves the rest into the "port").
+  if (quotes_secret(url, why))
+    throw ConfigError(fmt::format(
+        "invalid Redis URL '{}' (reason not shown: it would quote the password; write '/', '@', "
+        "':', '&' and '%' in a password as %2F, %40, %3A, %26 and %25)",
+        redact_url(url)));
+  throw ConfigError(fmt::format("invalid Redis URL '{}': {}", redact_url(url), why));
 }
 
 std::string percent_decode(const std::string& url, const std::string& s) {

@@ -18,7 +18,8 @@ Queue::Queue(ConnectionOptions options, std::shared_ptr<const JobRegistry> regis
              QueueOptions queue_options)
     : pool_(std::make_shared<ConnectionPool>(options, queue_options.pool_size)),
       registry_(std::move(registry)),
-      keys_(options.key_namespace) {}
+      keys_(options.key_namespace),
+      max_payload_bytes_(queue_options.max_payload_bytes) {}
 
 Queue::Queue(std::shared_ptr<ConnectionPool> pool, std::shared_ptr<const JobRegistry> registry)
     : pool_(std::move(pool)),
@@ -33,6 +34,14 @@ using detail::make_job;
 
 // Most payloads one script call carries (Lua's unpack() has a stack limit near 8000).
 constexpr std::size_t kBatchChunk = 1000;
+
+// Refuses a payload over the limit before anything is written or any hook runs.
+void check_size(const Job& job, const std::string& payload, std::size_t max) {
+  if (max != 0 && payload.size() > max)
+    throw EncodingError(
+        fmt::format("job {} on queue {}: payload of {} bytes is over max_payload_bytes ({} bytes)",
+                    job.klass, job.queue, payload.size(), max));
+}
 
 }  // namespace
 
@@ -75,6 +84,7 @@ bool Queue::enqueue(const std::string& queue, const std::string& klass, Json arg
     job.extra["traceparent"] = options.traceparent;
   }
   std::string payload = encode_payload(job);  // encode first: bad args fail before any hook
+  check_size(job, payload, max_payload_bytes_);
   const JobDefinition* def = registry_ ? registry_->find(klass) : nullptr;
   auto conn = pool_->acquire();
   auto ctx = HookContext::for_enqueue(job, *conn, keys_, *this);
@@ -104,6 +114,7 @@ std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
     Job job = make_job(in.queue, in.klass, in.args);
     job.extra = in.extra;
     encoded.push_back(encode_payload(job));
+    check_size(job, encoded.back(), max_payload_bytes_);
     checked.push_back(std::move(job));
   }
   auto conn = pool_->acquire();
@@ -170,6 +181,7 @@ bool Queue::enqueue_at(std::chrono::system_clock::time_point when, const std::st
                        const std::string& klass, Json args, bool suppress_duplicate) {
   Job job = make_job(queue, klass, std::move(args));
   const std::string payload = encode_payload(job);
+  check_size(job, payload, max_payload_bytes_);
   const std::string ruby_item = encode_ruby_delayed(job);
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();

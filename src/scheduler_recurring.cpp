@@ -178,12 +178,15 @@ std::size_t Scheduler::State::fire_schedules(Connection& conn, std::int64_t now)
     const auto now_tp = std::chrono::system_clock::time_point(std::chrono::seconds(now));
     const bool had_last = lit != last.end();
     // Hooks that took something (a QueueLock) for a fire that did not happen give it back.
+    // (A lambda cannot capture a structured binding before C++20: clang refuses it.)
+    const std::string& schedule_name = name;
     auto abort_hooks = [&] {
       if (vetoed) return;
       try {
         detail::run_enqueue_aborted(def, ctx);
       } catch (const std::exception& e) {
-        error(fmt::format("schedule '{}': enqueue_aborted hook threw: {}", name, e.what()));
+        error(
+            fmt::format("schedule '{}': enqueue_aborted hook threw: {}", schedule_name, e.what()));
       }
     };
     long long r = 0;

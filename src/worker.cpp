@@ -224,6 +224,13 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
     tally(job, queue_name, &JobStats::failed, timed_failure, t0);
     emit(opts.events.on_failure, id, job, exc, err);
   };
+  if (opts.max_payload_bytes != 0 && raw.size() > opts.max_payload_bytes) {
+    // Not decoded at all (that is what the limit protects); kept whole in the failure record.
+    fail(failure_kind::kEncodingError,
+         fmt::format("payload of {} bytes is over max_payload_bytes ({} bytes); not performed",
+                     raw.size(), opts.max_payload_bytes));
+    return out;
+  }
   try {
     job = decode_payload(raw);
   } catch (const EncodingError& e) {

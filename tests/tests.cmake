@@ -134,3 +134,8 @@ if(RESQUE_BUILD_EXAMPLES)
     $<$<TARGET_EXISTS:resque_prometheus>:RESQUE_TEST_PROMETHEUS>)
   add_dependencies(integration_example_service resque_embedded_service)
 endif()
+# Hostile input (issue 12): JSON depth and size limits, payload size, redaction.
+resque_add_test(unit_hostile PRIVATE LABELS unit hostile
+                SOURCES hostile/limits_unit_test.cpp hostile/redact_unit_test.cpp)
+resque_add_test(integration_hostile LABELS integration hostile faults
+                SOURCES hostile/hostile_redis_test.cpp)

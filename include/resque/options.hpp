@@ -4,10 +4,18 @@
 /// the URLs that REDIS_URL holds in the examples and tools.
 
 #include <chrono>
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace resque {
+
+/// Default largest job payload (the JSON text of one job) enqueued or performed: 64 MiB. Redis
+/// itself takes strings up to 512 MB (proto-max-bulk-len), but a job that big stalls the
+/// connection for everyone (a 600 MB argument ended in "Connection reset by peer"), and Ruby
+/// and node have no limit of their own, so this one is ours.
+inline constexpr std::size_t kDefaultMaxPayloadBytes = std::size_t{64} << 20;
 
 /// Connection settings. Thread-safety: a plain value; copy it freely.
 struct ConnectionOptions {
@@ -87,6 +95,14 @@ struct ConnectionOptions {
 /// tls_insecure_skip_verify (true/false); values are percent-decoded. Percent-escapes in user
 /// and password are decoded. Throws ConfigError on malformed input.
 ConnectionOptions parse_redis_url(const std::string& url);
+
+/// `url` with the password of its user-info ("redis://user:***@host") and the values of
+/// secret-looking query parameters (sentinel_password=***) replaced; works on malformed URLs
+/// too. Every message of the library that shows a URL shows it through here.
+std::string redact_url(std::string_view url);
+/// `message` with every occurrence of options.password and options.sentinel_password (3 bytes
+/// or longer) replaced by "***": for text that may quote them (a server's or a hook's error).
+std::string redact(std::string message, const ConnectionOptions& options);
 
 /// Options from the REDIS_URL environment variable, or the defaults when it is unset or empty.
 ConnectionOptions options_from_env();

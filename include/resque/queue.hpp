@@ -24,6 +24,10 @@ class JobRegistry;
 struct QueueOptions {
   /// Connections in the Queue's pool (the most commands in flight at once). Default 4.
   std::size_t pool_size = 4;
+  /// Largest payload enqueue(), enqueue_at()/enqueue_in() and enqueue_batch() write; a bigger
+  /// one throws EncodingError naming both sizes, before any hook runs. 0: no limit. Default
+  /// kDefaultMaxPayloadBytes (64 MiB).
+  std::size_t max_payload_bytes = kDefaultMaxPayloadBytes;
 };
 
 /// One entry of the failed list as stored, with its position.
@@ -68,7 +72,8 @@ class Queue {
   /// wakes idle resque-cpp workers), then after_enqueue hooks. Returns false when a hook vetoed
   /// (e.g. QueueLock while an identical job is queued): the job was not written, so check it.
   /// Throws ConfigError for empty names or names with ':' or ',', EncodingError for args that
-  /// cannot be JSON (NaN, invalid UTF-8).
+  /// cannot be JSON (NaN, invalid UTF-8, nested deeper than 512) or a payload over
+  /// QueueOptions::max_payload_bytes.
   bool enqueue(const std::string& queue, const std::string& klass, Json args = Json::array());
 
   /// Opt-in payload fields for enqueue(). Off by default: Ruby's Resque.dequeue and
@@ -191,6 +196,7 @@ class Queue {
   std::shared_ptr<ConnectionPool> pool_;
   std::shared_ptr<const JobRegistry> registry_;
   Keys keys_;
+  std::size_t max_payload_bytes_ = kDefaultMaxPayloadBytes;
 };
 
 }  // namespace resque

@@ -36,6 +36,10 @@ struct WorkerOptions {
   std::chrono::milliseconds heartbeat_interval{5000};
   /// Host name used in the worker id. Default: gethostname().
   std::string host;
+  /// Largest payload performed: a bigger job is not decoded but goes to the failed list whole
+  /// (resque::EncodingError naming both sizes). 0: no limit. Default kDefaultMaxPayloadBytes
+  /// (64 MiB).
+  std::size_t max_payload_bytes = kDefaultMaxPayloadBytes;
   /// Events (default: none).
   WorkerEvents events;
   /// Log output. Default (empty): default_logger(), warnings and errors to stderr.

@@ -10,6 +10,7 @@
 #include <memory>
 #include <typeinfo>
 
+#include "json_limits.hpp"
 #include "resque/backtrace.hpp"
 #include "resque/error.hpp"
 #include "time/timefmt.hpp"
@@ -28,12 +29,28 @@ std::string demangle(const char* mangled) {
                                            std::free);
   return status == 0 && d ? d.get() : mangled;
 }
+
+// A failure record must fit in one Redis string (512 MiB) with room to spare: a payload kept
+// as a JSON string grows up to 6x when escaped, so what is kept is cut to this many bytes of
+// escaped text (only ever reached by input far over any max_payload_bytes).
+constexpr std::size_t kMaxKeptPayload = std::size_t{256} << 20;
+
+// The payload as a JSON string, cut (with a note) when its escaped form would be too big.
+void put_payload_str(std::string& out, std::string_view s) {
+  std::string enc = encode_json(Json(to_valid_utf8(s)));
+  if (enc.size() > kMaxKeptPayload)
+    enc = encode_json(Json(to_valid_utf8(detail::truncate_for_record(s, kMaxKeptPayload / 6))));
+  out += enc;
+}
 }  // namespace
 
 std::string encode_failure(const FailureRecord& r) {
-  // A NUL byte is never valid JSON, but the parser would accept the text before it.
-  const bool valid =
-      r.payload.find('\0') == std::string::npos && Json::accept(r.payload.begin(), r.payload.end());
+  // A NUL byte is never valid JSON, but the parser would accept the text before it. JSON past
+  // the depth limit is kept as a string, so that no reader of the record has to decode it (the
+  // record adds one level).
+  const bool valid = r.payload.find('\0') == std::string::npos &&
+                     detail::within_json_limits(r.payload, detail::kMaxJsonDepth - 1) &&
+                     Json::accept(r.payload.begin(), r.payload.end());
   std::string out = "{\"failed_at\":";
   put_str(out, r.failed_at.empty() ? detail::ruby_failed_at(std::chrono::system_clock::now())
                                    : r.failed_at);
@@ -41,7 +58,7 @@ std::string encode_failure(const FailureRecord& r) {
   if (valid)
     out += r.payload;
   else
-    put_str(out, r.payload);
+    put_payload_str(out, r.payload);
   out += ",\"exception\":";
   put_str(out, r.exception);
   out += ",\"error\":";

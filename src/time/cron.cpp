@@ -390,6 +390,10 @@ std::int64_t parse_every_seconds(const std::string& text) {
     if (unit.empty() && i < n) return fail();
   }
   if (!any) return fail();
+  // Over a thousand years is no schedule, and past 2^63 the conversion below is undefined
+  // (found by fuzzing: "1444444444444444444444").
+  if (!(total_ms / 1000.0 <= 1000.0 * 366 * 86400))
+    throw ConfigError(fmt::format("'every' value '{}' is longer than a thousand years", text));
   const auto secs = static_cast<std::int64_t>(std::ceil(total_ms / 1000.0 - 1e-9));
   if (secs < 1)
     throw ConfigError(fmt::format("'every' value '{}' is shorter than one second", text));

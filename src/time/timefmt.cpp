@@ -151,6 +151,13 @@ bool parse_tail(Cursor& c) {
   return c.done();
 }
 
+// Whether `secs` since the epoch is representable as a TimePoint (nanoseconds in 64 bits).
+bool fits_time_point(long long secs) {
+  using std::chrono::seconds;
+  const auto lim = std::chrono::duration_cast<seconds>(TimePoint::duration::max()).count() - 1;
+  return secs >= -lim && secs <= lim;
+}
+
 std::optional<TimePoint> to_time_point(const Civil& v, bool local, long long offset) {
   if (!valid(v)) return std::nullopt;
   std::int64_t secs = 0;
@@ -174,6 +181,8 @@ std::optional<TimePoint> to_time_point(const Civil& v, bool local, long long off
                                 static_cast<int>(v.second));
     secs = (cs - cctz::civil_second(1970, 1, 1, 0, 0, 0)) - offset;
   }
+  // A time_point counts nanoseconds: only years ~1678..2262 fit (found by fuzzing).
+  if (!fits_time_point(secs)) return std::nullopt;
   auto tp = TimePoint(std::chrono::seconds(secs));
   if (v.fraction > 0)
     tp +=
@@ -263,6 +272,7 @@ std::optional<TimePoint> parse_time(std::string_view text) {
     if (text.size() > 12) return std::nullopt;
     long long secs = 0;
     c.digits(1, 12, secs);
+    if (!fits_time_point(secs)) return std::nullopt;  // past ~2262 (found by fuzzing)
     return TimePoint(std::chrono::seconds(secs));
   }
   if (std::isdigit(static_cast<unsigned char>(text.front()))) return parse_numeric_date(c);
