@@ -116,3 +116,6 @@ resque_add_test(interop_ruby_scheduler LABELS interop ruby scheduler
 resque_add_test(interop_ruby_plugins LABELS interop ruby plugins
                 SOURCES interop/ruby_plugins_test.cpp)
 target_include_directories(interop_ruby_plugins PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration)
+resque_add_test(interop_prune LABELS interop worker
+                SOURCES interop/prune_interop_test.cpp)
+add_dependencies(interop_prune sched_worker_child)
