@@ -119,3 +119,6 @@ target_include_directories(interop_ruby_plugins PRIVATE ${CMAKE_CURRENT_SOURCE_D
 resque_add_test(interop_prune LABELS interop worker
                 SOURCES interop/prune_interop_test.cpp)
 add_dependencies(interop_prune sched_worker_child)
+resque_add_test(integration_scheduler_index LABELS integration scheduler
+                SOURCES integration/scheduler_index_test.cpp)
+add_dependencies(integration_scheduler_index sched_worker_child)

@@ -1,8 +1,9 @@
 -- Recovers one dead worker and unregisters it.
 -- KEYS[1] workers, KEYS[2] workers:heartbeat, KEYS[3] worker:<id>, KEYS[4] worker:ping:<name>,
--- KEYS[5] inflight:<id>, KEYS[6] failed, KEYS[7] stat:failed, KEYS[8] queues (the set);
--- then per in-flight job i (1..n): KEYS[8+2i-1] its queue, KEYS[8+2i] its death counter;
--- then KEYS[9+2n..] the worker's own keys (protocol::WorkerKeys::own_keys).
+-- KEYS[5] inflight:<id>, KEYS[6] failed, KEYS[7] stat:failed, KEYS[8] queues (the set),
+-- KEYS[9] resque-cpp's worker index;
+-- then per in-flight job i (1..n): KEYS[9+2i-1] its queue, KEYS[9+2i] its death counter;
+-- then KEYS[10+2n..] the worker's own keys (protocol::WorkerKeys::own_keys).
 -- ARGV[1] id, ARGV[2]/ARGV[3] "1"/"0" and the workers:heartbeat value the scheduler saw,
 -- ARGV[4]/ARGV[5] the same for worker:ping:<name>, ARGV[6]/ARGV[7] for worker:<id>,
 -- ARGV[8] kind: "cpp" (resque-cpp: has an in-flight list), "ruby", "node",
@@ -60,9 +61,9 @@ local count_failed = counter_ok(KEYS[7])
 local fresh = {}
 for i = 1, n do
   if kind == 'cpp' and ARGV[13 + 3 * i - 1] ~= '' then
-    bad = wrong_type('recover_worker', {{KEYS[8 + 2 * i - 1], 'list'}})
+    bad = wrong_type('recover_worker', {{KEYS[9 + 2 * i - 1], 'list'}})
     if bad then return bad end
-    fresh[i] = not counter_ok(KEYS[8 + 2 * i])
+    fresh[i] = not counter_ok(KEYS[9 + 2 * i])
   end
 end
 
@@ -72,7 +73,7 @@ local requeued, failed, woken = {}, {}, {}
 if kind == 'cpp' then
   local max = tonumber(ARGV[9])
   -- own_keys(): worker:<id>, then worker:<id>:started.
-  if n > 0 and redis.call('EXISTS', KEYS[9 + 2 * n + 1]) == 0 then
+  if n > 0 and redis.call('EXISTS', KEYS[10 + 2 * n + 1]) == 0 then
     local name = ARGV[14 + 3 * n]
     for i = 1, n do
       -- node counted its entry in stat:failed; the job did not fail that way.
@@ -84,7 +85,7 @@ if kind == 'cpp' then
   -- Last first, so that LPUSH leaves them at the head in their original order.
   for i = n, 1, -1 do
     local raw, queue, record = ARGV[13 + 3 * i - 2], ARGV[13 + 3 * i - 1], ARGV[13 + 3 * i]
-    local queue_key, counter = KEYS[8 + 2 * i - 1], KEYS[8 + 2 * i]
+    local queue_key, counter = KEYS[9 + 2 * i - 1], KEYS[9 + 2 * i]
     local deaths = 0
     if queue ~= '' then
       if fresh[i] then redis.call('DEL', counter) end
@@ -111,6 +112,6 @@ elseif ARGV[11] ~= '' then
   failed[1] = ARGV[7]
 end
 
-teardown_worker(KEYS[1], KEYS[2], id, 9 + 2 * n)
+teardown_worker(KEYS[1], KEYS[2], KEYS[9], id, 10 + 2 * n)
 for q in pairs(woken) do redis.call('PUBLISH', ARGV[12], q) end
 return {'ok', requeued, failed}

@@ -37,12 +37,12 @@ void seen(std::vector<std::string>& argv, const std::optional<std::string>& v) {
 }  // namespace
 
 void register_worker(Connection& conn, const WorkerKeys& wk, const Registration& reg) {
-  conn.eval(scripts::worker_register(), {wk.workers, wk.started, wk.heartbeats, wk.ping},
+  conn.eval(scripts::worker_register(), {wk.workers, wk.started, wk.heartbeats, wk.ping, wk.index},
             {wk.id, reg.started, reg.heartbeat, reg.ping});
 }
 
 bool unregister_worker(Connection& conn, const WorkerKeys& wk) {
-  const auto keys = with_own({wk.workers, wk.heartbeats, wk.inflight}, wk, true);
+  const auto keys = with_own({wk.workers, wk.heartbeats, wk.inflight, wk.index}, wk, true);
   return conn.eval(scripts::worker_unregister(), views(keys), {wk.id}).integer() == 1;
 }
 
@@ -105,8 +105,8 @@ StepResult WorkerStep::run(Connection& conn, const StepArgs& a,
 
 bool force_clean_worker(Connection& conn, const Keys& keys, const WorkerKeys& wk,
                         const ForceCleanArgs& a) {
-  const auto k =
-      with_own({wk.workers, wk.heartbeats, wk.status, wk.inflight, keys.failed()}, wk, true);
+  const auto k = with_own(
+      {wk.workers, wk.heartbeats, wk.status, wk.inflight, keys.failed(), wk.index}, wk, true);
   std::vector<std::string> argv{wk.id};
   seen(argv, a.status);
   seen(argv, a.inflight);
@@ -118,7 +118,8 @@ RecoverResult recover_worker(Connection& conn, const Keys& keys, const WorkerKey
                              const RecoverArgs& a) {
   using Kind = RecoverArgs::Kind;
   std::vector<std::string> k{wk.workers,  wk.heartbeats, wk.status,           wk.ping,
-                             wk.inflight, keys.failed(), keys.stat("failed"), keys.queues()};
+                             wk.inflight, keys.failed(), keys.stat("failed"), keys.queues(),
+                             wk.index};
   std::vector<std::string> argv{wk.id};
   seen(argv, a.heartbeat);
   seen(argv, a.ping);
