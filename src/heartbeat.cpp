@@ -75,6 +75,7 @@ void Heartbeat::loop() {
         // reappears in `workers`, where Ruby's UI and node's workers() look for it.
         const auto reg = protocol::registration(secs, e.name, e.queues);
         cmds.push_back({"SADD", keys.workers(), e.id});
+        cmds.push_back({"SADD", keys.cpp_workers(), e.id});
         cmds.push_back({"HSET", keys.heartbeats(), e.id, reg.heartbeat});
         cmds.push_back({"SET", keys.worker_ping(e.name), reg.ping});
       }

@@ -1,5 +1,13 @@
 // Dead workers: found by their heartbeats (resque-cpp's and Ruby's workers:heartbeat entries,
 // node's and resque-cpp's worker:ping:<name> keys), recovered one script per worker.
+//
+// Cost O(workers), not O(keys): a check reads workers:heartbeat, the `workers` set and
+// resque-cpp's index of its workers (Keys::cpp_workers, kept by the register/teardown scripts
+// and the heartbeat), then the ping key of every name found there and whether each indexed
+// worker's inflight:<id> exists. Only every kOrphanScanInterval (and at a Scheduler's first
+// check) does it SCAN the keyspace for worker:ping:* and inflight:* keys no index names:
+// in-flight lists of workers that registered before the index existed or whose index entry was
+// lost, and node workers whose `workers` entry is gone but whose ping stayed.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -28,6 +36,9 @@ const char* kind_name(RecoveredWorker::Kind k) {
   return "?";
 }
 
+// How often the dead-worker check also scans the whole keyspace for orphans (above).
+constexpr std::chrono::minutes kOrphanScanInterval{10};
+
 struct Candidate {
   std::string id, name;
   RecoveredWorker::Kind kind;
@@ -43,22 +54,51 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
     const auto all = conn.command({"HGETALL", keys.heartbeats()}).strings();
     for (std::size_t i = 0; i + 1 < all.size(); i += 2) heartbeats[all[i]] = all[i + 1];
   }
+  const auto index_list = conn.command({"SMEMBERS", keys.cpp_workers()}).strings();
+  const std::set<std::string> indexed(index_list.begin(), index_list.end());
+  std::vector<std::string> members = conn.command({"SMEMBERS", keys.workers()}).strings();
+  const auto steady_now = std::chrono::steady_clock::now();
+  const bool full_scan = !last_orphan_scan || steady_now - *last_orphan_scan >= kOrphanScanInterval;
+
   const std::string ping_prefix = keys.worker_ping("");
+  const std::string inflight_prefix = keys.inflight("");
   std::map<std::string, std::string> pings;  // name -> raw ping JSON
-  {
+  std::set<std::string> inflight_ids;
+  if (full_scan) {
     const auto ks = detail::scan_keys(conn, detail::glob_escape(ping_prefix) + "*");
     const auto values = detail::get_many(conn, ks);
     for (std::size_t i = 0; i < ks.size(); ++i)
       if (values[i]) pings[ks[i].substr(ping_prefix.size())] = *values[i];
+    for (const auto& k : detail::scan_keys(conn, detail::glob_escape(inflight_prefix) + "*"))
+      inflight_ids.insert(k.substr(inflight_prefix.size()));
+    last_orphan_scan = steady_now;
+  } else {
+    std::set<std::string> names;
+    for (const auto& [id, v] : heartbeats) names.insert(protocol::parse_worker_id(id).name);
+    for (const auto& id : indexed) names.insert(protocol::parse_worker_id(id).name);
+    for (const auto& id : members) names.insert(protocol::parse_worker_id(id).name);
+    std::vector<std::string> ks;
+    for (const auto& n : names) ks.push_back(ping_prefix + n);
+    const auto values = detail::get_many(conn, ks);
+    for (std::size_t i = 0; i < ks.size(); ++i)
+      if (values[i]) pings[ks[i].substr(ping_prefix.size())] = *values[i];
+    std::vector<std::vector<std::string>> exists;
+    for (const auto& id : indexed) exists.push_back({"EXISTS", keys.inflight(id)});
+    if (!exists.empty()) {
+      const auto replies = conn.pipeline(exists);
+      std::size_t i = 0;
+      for (const auto& id : indexed) {
+        const auto& r = replies[i++];
+        if (r.is_error()) throw ReplyError(fmt::format("reading worker {}: {}", id, r.str()));
+        if (r.integer() > 0) inflight_ids.insert(id);
+      }
+    }
   }
-  const std::string inflight_prefix = keys.inflight("");
-  std::set<std::string> inflight_ids;
-  for (const auto& k : detail::scan_keys(conn, detail::glob_escape(inflight_prefix) + "*"))
-    inflight_ids.insert(k.substr(inflight_prefix.size()));
 
   std::set<std::string> ids;
   for (const auto& [id, v] : heartbeats) ids.insert(id);
   ids.insert(inflight_ids.begin(), inflight_ids.end());
+  ids.insert(indexed.begin(), indexed.end());
 
   std::vector<Candidate> dead;
   std::set<std::string> claimed;  // ping names that belong to resque-cpp workers
@@ -66,8 +106,9 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
     const std::string name = protocol::parse_worker_id(id).name;
     const auto hb = heartbeats.find(id);
     const auto pg = pings.find(name);
-    // Ruby workers write no ping key and keep nothing in flight.
-    const bool cpp = inflight_ids.count(id) > 0 || pg != pings.end();
+    // Ruby workers write no ping key and keep nothing in flight. An indexed worker is ours
+    // even when a peer's cleanup deleted its ping (node) or its heartbeat (Ruby).
+    const bool cpp = indexed.count(id) > 0 || inflight_ids.count(id) > 0 || pg != pings.end();
     std::optional<std::int64_t> last;
     if (hb != heartbeats.end()) last = protocol::decode_heartbeat(hb->second);
     if (cpp) {
@@ -84,17 +125,11 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
       dead.push_back({id, name, RecoveredWorker::Kind::Ruby, now - *last});
     }
   }
-  std::vector<std::string> members;
-  bool members_read = false;
   for (const auto& [name, raw] : pings) {
     if (claimed.count(name)) continue;
     const protocol::Ping ping = protocol::decode_ping(raw);
     const auto p = ping.time;
     if (!p || now - *p <= opts.node_dead_worker_threshold.count()) continue;
-    if (!members_read) {
-      members = conn.command({"SMEMBERS", keys.workers()}).strings();
-      members_read = true;
-    }
     std::string id = name + ":" + ping.queues;
     if (std::find(members.begin(), members.end(), id) == members.end())
       for (const auto& m : members)

@@ -61,6 +61,8 @@ struct Scheduler::State {
   std::atomic<std::int64_t> leader_until_ms{0};  // steady-clock ms: lock TTL after last renewal
   int last_acquire = 0;
   std::chrono::steady_clock::time_point last_dead_check{};
+  // The dead-worker check's last full keyspace scan (for orphans; see scheduler_recover.cpp).
+  std::optional<std::chrono::steady_clock::time_point> last_orphan_scan;
 
   struct Runtime {
     std::string text;  // the config as last seen (JSON)

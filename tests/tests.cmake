@@ -139,3 +139,9 @@ resque_add_test(unit_hostile PRIVATE LABELS unit hostile
                 SOURCES hostile/limits_unit_test.cpp hostile/redact_unit_test.cpp)
 resque_add_test(integration_hostile LABELS integration hostile faults
                 SOURCES hostile/hostile_redis_test.cpp)
+resque_add_test(interop_prune LABELS interop worker
+                SOURCES interop/prune_interop_test.cpp)
+add_dependencies(interop_prune sched_worker_child)
+resque_add_test(integration_scheduler_index LABELS integration scheduler
+                SOURCES integration/scheduler_index_test.cpp)
+add_dependencies(integration_scheduler_index sched_worker_child)

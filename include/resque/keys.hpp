@@ -61,6 +61,10 @@ class Keys {
   std::string recovered(std::string_view payload) const {
     return key(cat("resque-cpp:recovered:", payload));
   }
+  /// resque-cpp's index of its own workers (a set of worker ids, kept by the register and
+  /// teardown scripts and the heartbeat): the Scheduler's dead-worker check reads it (and each
+  /// worker's inflight:<id>) instead of scanning the keyspace.
+  std::string cpp_workers() const { return key("resque-cpp:workers"); }
   /// Pub/sub channel on which resque-cpp announces enqueues so idle workers wake at once.
   std::string enqueue_channel() const { return key("resque-cpp:enqueued"); }
 

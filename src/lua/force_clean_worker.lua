@@ -1,6 +1,6 @@
 -- Unregisters a worker and deletes all its keys; its in-flight job (if any) goes to `failed`.
 -- KEYS[1] workers, KEYS[2] workers:heartbeat, KEYS[3] worker:<id>, KEYS[4] inflight:<id>,
--- KEYS[5] failed, KEYS[6..] the worker's own keys (protocol::WorkerKeys::own_keys).
+-- KEYS[5] failed, KEYS[6] resque-cpp's worker index, KEYS[7..] the worker's own keys (protocol::WorkerKeys::own_keys).
 -- ARGV[1] = id, ARGV[2] = "1" if the caller saw a status, ARGV[3] = that status,
 -- ARGV[4] = "1" if it saw an in-flight entry, ARGV[5] = that entry,
 -- ARGV[6] = the failure record built from them in C++ ("" when the worker was idle).
@@ -26,5 +26,5 @@ if bad then return bad end
 if ARGV[6] ~= '' then
   redis.call('RPUSH', KEYS[5], ARGV[6])
 end
-teardown_worker(KEYS[1], KEYS[2], ARGV[1], 6)
+teardown_worker(KEYS[1], KEYS[2], KEYS[6], ARGV[1], 7)
 return 1

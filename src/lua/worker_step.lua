@@ -1,8 +1,8 @@
 -- One worker step: finish the previous job (if any) and take the next one, in one round trip.
 -- KEYS[1] inflight:<id>, KEYS[2] worker:<id>, KEYS[3] stat:processed, KEYS[4]
 -- stat:processed:<id>, KEYS[5] stat:failed, KEYS[6] stat:failed:<id>, KEYS[7] failed,
--- KEYS[8] pause-all-workers, KEYS[9] the finished job's death counter, KEYS[10..] the queues
--- in priority order.
+-- KEYS[8] pause-all-workers, KEYS[9] the finished job's death counter, KEYS[10]
+-- worker:<id>:started, KEYS[11..] the queues in priority order.
 -- ARGV[1] finish mode: "" (nothing to finish), "ok", "fail", "skip" (vetoed/re-enqueued by a
 --         plugin: no stats, as node counts nothing), "retry" (failed, re-enqueued by Retry:
 --         stat:failed +1 and processed unchanged, node's net effect),
@@ -27,6 +27,12 @@
 -- * If another library removed worker:<id> mid-job (Ruby's pruner unregisters workers it
 --   believes dead), the finish is matched by the in-flight payload instead, so the job is not
 --   handed back and run again.
+-- * Pruners reconcile: a peer that unregistered this worker mid-job (Ruby's pruners, node's
+--   forceCleanWorker) wrote the job into `failed`; the finish removes that entry (includes/
+--   peer_failures.lua), so a job that completed is not also failed (and a retry of the entry
+--   does not run it again). Detected by worker:<id>:started being gone (every peer deletes it;
+--   our heartbeat does not write it back), which the finish then restores: an ordinary step
+--   pays one EXISTS.
 -- * A finished job's recovery counter is dropped, so deaths of earlier copies of the same
 --   payload do not add up.
 -- Distrusts: the stat counters (anyone can SET them to garbage: INCR runs through pcall, so a
@@ -34,6 +40,7 @@
 -- (checked before the first write), the status's content (decoded under pcall), the pause
 -- key's type. inflight:<id> is read (LINDEX) before a job is pushed to it unless the finish
 -- just deleted it, so a wrong type errors before the LPOP, never after.
+--- @include "peer_failures"
 local mode = ARGV[1]
 
 local function status_json(q, payload, token_tail)
@@ -57,6 +64,14 @@ if mode ~= '' then
       if t ~= 'none' and t ~= 'list' then
         return redis.error_reply('worker step: ' .. KEYS[7] .. ' is a ' .. t .. ', not a list')
       end
+    end
+    if redis.call('EXISTS', KEYS[10]) == 0 then
+      -- node counted its entry in stat:failed; the job did not fail that way.
+      -- (Before our own record is written, so only the peer's entries are looked at.)
+      for _ = 1, remove_peer_failures(KEYS[7], ARGV[10], ARGV[11], ARGV[3]) do
+        redis.pcall('DECR', KEYS[5])
+      end
+      redis.call('SET', KEYS[10], ARGV[12])
     end
     if mode == 'ok' or mode == 'fail' then
       redis.pcall('INCR', KEYS[3])
@@ -103,10 +118,10 @@ if type(pause) == 'string' and string.lower(string.match(pause, '^%s*(.-)%s*$'))
   return {'paused'}
 end
 
-for i = 10, #KEYS do
+for i = 11, #KEYS do
   local job = redis.call('LPOP', KEYS[i])
   if job then
-    local q = ARGV[i]
+    local q = ARGV[i + 2]
     redis.call('RPUSH', KEYS[1], job)
     redis.call('SET', KEYS[2], status_json(q, job, ARGV[8]))
     return {q, job, ARGV[9]}

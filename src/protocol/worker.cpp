@@ -86,6 +86,7 @@ WorkerKeys::WorkerKeys(const Keys& keys, std::string id_, std::string name_)
       name(std::move(name_)),
       workers(keys.workers()),
       heartbeats(keys.heartbeats()),
+      index(keys.cpp_workers()),
       status(keys.worker(id)),
       started(keys.worker_started(id)),
       inflight(keys.inflight(id)),

@@ -33,6 +33,7 @@ struct WorkerKeys {
   std::string id, name;
   std::string workers;         ///< the shared set (member: id)
   std::string heartbeats;      ///< the shared hash (field: id)
+  std::string index;           ///< resque-cpp's index of its workers (Keys::cpp_workers)
   std::string status;          ///< worker:<id>
   std::string started;         ///< worker:<id>:started
   std::string inflight;        ///< inflight:<id> (resque-cpp)

@@ -2,6 +2,7 @@
 
 #include "resque/error.hpp"
 #include "scripts.hpp"
+#include "time/timefmt.hpp"
 
 namespace resque::protocol {
 
@@ -36,31 +37,37 @@ void seen(std::vector<std::string>& argv, const std::optional<std::string>& v) {
 }  // namespace
 
 void register_worker(Connection& conn, const WorkerKeys& wk, const Registration& reg) {
-  conn.eval(scripts::worker_register(), {wk.workers, wk.started, wk.heartbeats, wk.ping},
+  conn.eval(scripts::worker_register(), {wk.workers, wk.started, wk.heartbeats, wk.ping, wk.index},
             {wk.id, reg.started, reg.heartbeat, reg.ping});
 }
 
 bool unregister_worker(Connection& conn, const WorkerKeys& wk) {
-  const auto keys = with_own({wk.workers, wk.heartbeats, wk.inflight}, wk, true);
+  const auto keys = with_own({wk.workers, wk.heartbeats, wk.inflight, wk.index}, wk, true);
   return conn.eval(scripts::worker_unregister(), views(keys), {wk.id}).integer() == 1;
 }
 
-// KEYS: 8 fixed, the finished job's counter (KEYS[9]), then one per queue; ARGV: 9 per step,
-// then one name per queue (see worker_step.lua).
-constexpr std::size_t kFixedKeys = 8, kCounterKey = 8, kStepArgs = 9;
+// KEYS: 8 fixed, the finished job's counter (KEYS[9]), worker:<id>:started (KEYS[10]), then
+// one per queue; ARGV: 9 per step, the worker's id, name and started value, then one name per
+// queue (see worker_step.lua).
+constexpr std::size_t kFixedKeys = 10, kCounterKey = 8, kStepArgs = 12;
 
 WorkerStep::WorkerStep(const Keys& keys, const WorkerKeys& worker) : keys_(keys), worker_(worker) {
-  keys_v_ = {worker.inflight,  worker.status,       keys.stat("processed"),
-             worker.processed, keys.stat("failed"), worker.failed,
-             keys.failed(),    keys.pause_all(),    std::string()};
+  keys_v_ = {worker.inflight,     worker.status, keys.stat("processed"), worker.processed,
+             keys.stat("failed"), worker.failed, keys.failed(),          keys.pause_all(),
+             std::string(),       worker.started};
   argv_.resize(kStepArgs);
+  argv_[9] = worker.id;
+  argv_[10] = worker.name;
+  // Written back by a finish that finds a peer deleted it (pruners reconcile): the time this
+  // stepper was made, which is when its worker registered.
+  argv_[11] = detail::ruby_started(std::chrono::system_clock::now());
 }
 
 StepResult WorkerStep::run(Connection& conn, const StepArgs& a,
                            const std::vector<std::string>& queues) {
   if (queues != queues_) {
     queues_ = queues;
-    keys_v_.resize(kFixedKeys + 1);
+    keys_v_.resize(kFixedKeys);
     argv_.resize(kStepArgs);
     for (const auto& q : queues_) {
       keys_v_.push_back(keys_.queue(q));
@@ -98,8 +105,8 @@ StepResult WorkerStep::run(Connection& conn, const StepArgs& a,
 
 bool force_clean_worker(Connection& conn, const Keys& keys, const WorkerKeys& wk,
                         const ForceCleanArgs& a) {
-  const auto k =
-      with_own({wk.workers, wk.heartbeats, wk.status, wk.inflight, keys.failed()}, wk, true);
+  const auto k = with_own(
+      {wk.workers, wk.heartbeats, wk.status, wk.inflight, keys.failed(), wk.index}, wk, true);
   std::vector<std::string> argv{wk.id};
   seen(argv, a.status);
   seen(argv, a.inflight);
@@ -111,7 +118,8 @@ RecoverResult recover_worker(Connection& conn, const Keys& keys, const WorkerKey
                              const RecoverArgs& a) {
   using Kind = RecoverArgs::Kind;
   std::vector<std::string> k{wk.workers,  wk.heartbeats, wk.status,           wk.ping,
-                             wk.inflight, keys.failed(), keys.stat("failed"), keys.queues()};
+                             wk.inflight, keys.failed(), keys.stat("failed"), keys.queues(),
+                             wk.index};
   std::vector<std::string> argv{wk.id};
   seen(argv, a.heartbeat);
   seen(argv, a.ping);
@@ -128,6 +136,7 @@ RecoverResult recover_worker(Connection& conn, const Keys& keys, const WorkerKey
     k.push_back(keys.recovered(it.payload));
     argv.insert(argv.end(), {it.payload, it.queue, it.record});
   }
+  argv.push_back(wk.name);
   k = with_own(std::move(k), wk, a.kind != Kind::Ruby);
   const Reply r = conn.eval(scripts::recover_worker(), views(k), views(argv));
   RecoverResult out;

@@ -147,3 +147,63 @@ TEST(WorkerStep, PauseKeyOfAnotherTypeDoesNotStopWorkers) {
   c.command({"RPUSH", "resque:queue:q", R"({"class":"J","args":[]})"});
   EXPECT_EQ(step(c, Finish::None, "", "t1").kind, Kind::Job);
 }
+
+namespace {
+std::string failure_entry(const std::string& worker, const std::string& exception,
+                          const std::string& payload_json) {
+  return R"({"failed_at":"2026/01/01 00:00:00 UTC","payload":)" + payload_json +
+         R"(,"exception":")" + exception + R"(","error":"x","backtrace":[],"worker":")" + worker +
+         R"(","queue":"q"})";
+}
+}  // namespace
+
+TEST(WorkerStep, FinishAfterAPeersPruneRemovesOnlyThePeersEntriesForThisJob) {
+  // Pruners reconcile: a peer unregistered the worker mid-job (deleting worker:<id>:started and,
+  // Ruby, worker:<id>) and wrote the job into `failed`, re-encoding the payload. The finish
+  // removes those entries (node's also from stat:failed) and nothing else, and restores
+  // worker:<id>:started.
+  RedisServer server;
+  Connection c(server.options());
+  const std::string job = R"({"class":"J","queue":"q","args":[1.0,"\u00e9/x",{"a":null}]})";
+  c.command({"RPUSH", "resque:queue:q", job});
+  ASSERT_EQ(step(c, Finish::None, "", "t1").kind, Kind::Job);
+  c.command({"DEL", "resque:worker:h:1:q", "resque:worker:h:1:q:started"});
+  // As Ruby and node re-encode it: other key order, other escapes, 1 for 1.0.
+  const std::string reencoded = R"({"queue":"q","class":"J","args":[1,"é\/x",{"a":null}]})";
+  const std::vector<std::string> kept{
+      failure_entry("h:2:q", "Resque::DirtyExit", reencoded),  // another worker
+      failure_entry("h:1:q", "Resque::DirtyExit", R"({"class":"J","queue":"q","args":[2]})"),
+      failure_entry("h:1:q", "RuntimeError", reencoded),  // a real failure
+  };
+  const std::vector<std::string> removed{
+      failure_entry("h:1:q", "Resque::DirtyExit", reencoded),
+      failure_entry("h:1:q", "Resque::PruneDeadWorkerDirtyExit", reencoded),
+      failure_entry("h:1", "Worker Timeout (killed manually)", reencoded),  // node: the name
+  };
+  for (std::size_t i = 0; i < kept.size(); ++i)
+    c.command({"RPUSH", "resque:failed", kept[i], removed[i]});
+  c.command({"SET", "resque:stat:failed", "5"});
+  EXPECT_EQ(step(c, Finish::Ok, "t1", "t2", job).kind, Kind::Idle);
+  EXPECT_EQ(c.command({"LRANGE", "resque:failed", "0", "-1"}).strings(), kept);
+  EXPECT_EQ(c.command({"GET", "resque:stat:failed"}).str(), "4");
+  EXPECT_EQ(c.command({"GET", "resque:stat:processed"}).integer(), 1);
+  EXPECT_FALSE(c.command({"GET", "resque:worker:h:1:q:started"}).is_nil());
+}
+
+TEST(WorkerStep, PeerEntryBeyondTheLast1000FailuresIsLeftAlone) {
+  // The search after a prune is bounded: only the last 1,000 entries of `failed`.
+  RedisServer server;
+  Connection c(server.options());
+  const std::string job = R"({"class":"J","queue":"q","args":[1]})";
+  c.command({"RPUSH", "resque:queue:q", job});
+  ASSERT_EQ(step(c, Finish::None, "", "t1").kind, Kind::Job);
+  c.command({"DEL", "resque:worker:h:1:q:started"});
+  const std::string peer = failure_entry("h:1:q", "Resque::DirtyExit", job);
+  c.command({"RPUSH", "resque:failed", peer});
+  std::vector<std::string> push{"RPUSH", "resque:failed"};
+  for (int i = 0; i < 1000; ++i) push.push_back(failure_entry("h:1:q", "Other", job));
+  c.pipeline({push});
+  EXPECT_EQ(step(c, Finish::Ok, "t1", "t2", job).kind, Kind::Idle);
+  EXPECT_EQ(c.command({"LLEN", "resque:failed"}).integer(), 1001);
+  EXPECT_EQ(c.command({"LINDEX", "resque:failed", "0"}).str(), peer);
+}

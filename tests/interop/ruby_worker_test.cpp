@@ -68,7 +68,7 @@ TEST(RubyWorker, ThousandJobsSharedByOneRubyAndTwoCppWorkers) {
   auto ruby = start_ruby("work.rb", {"shared", "0.05"}, server.port(), {{"FORK_PER_JOB", "false"}});
   ASSERT_TRUE(ruby->wait_for_output("\"worker\"", 60s)) << ruby->output();
   // Our workers start once Ruby's has registered: its start-up prunes same-host workers of the
-  // same queues whose pid is not a `resque` process (a DISABLED_ row below), which ours are.
+  // same queues whose pid is not a `resque` process (the pruner row below), which ours are.
   const std::string ruby_id = last_json_line(ruby->output())["worker"].get<std::string>();
   ASSERT_TRUE(eventually([&] { return is_member(c, "resque:workers", ruby_id); }, 60s));
   Worker w1(server.options(), reg, fast_worker({"shared"}, 20ms));
@@ -159,10 +159,9 @@ TEST(RubyWorker, CppFailureHasABacktrace) {
 
 // issue 11 row: a Ruby worker starting on the same host and queues as a live C++ worker prunes
 // it (our pid is not a `resque` process in `ps`) and writes Resque::DirtyExit, although the job
-// still completes: performed and failed; enable when pruner reconciliation lands (a finishing
-// job removes the DirtyExit entry that names its worker and payload, or our worker ids are ones
-// Ruby's same-host pruner leaves alone).
-TEST(RubyWorker, DISABLED_RubyWorkerStartingDoesNotFailALiveCppWorkersJob) {
+// still completes: performed and failed. Pruners reconcile: the finishing step removes the
+// DirtyExit entry that names its worker and payload (worker_step.lua).
+TEST(RubyWorker, RubyWorkerStartingDoesNotFailALiveCppWorkersJob) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
   Connection c(server.options());
@@ -192,10 +191,10 @@ TEST(RubyWorker, DISABLED_RubyWorkerStartingDoesNotFailALiveCppWorkersJob) {
 
 // issue 11 row: a C++ worker dies; Ruby's heartbeat pruner runs before our Scheduler: Ruby writes
 // PruneDeadWorkerDirtyExit but leaves our in-flight list, our Scheduler requeues the job, so it
-// is performed and also in the failed list (a retry would run it twice); enable when pruner
-// reconciliation lands (recovery removes the peer's PruneDeadWorkerDirtyExit entry for the job
-// it requeues).
-TEST(RubyWorker, DISABLED_RubyHeartbeatPrunerBeforeOurSchedulerDoesNotDoubleTheJob) {
+// is performed and also in the failed list (a retry would run it twice). Pruners reconcile:
+// recovery removes the peer's PruneDeadWorkerDirtyExit entry for the job it requeues
+// (recover_worker.lua).
+TEST(RubyWorker, RubyHeartbeatPrunerBeforeOurSchedulerDoesNotDoubleTheJob) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
   Connection c(server.options());
