@@ -25,6 +25,9 @@ class Keys {
   std::string queue(std::string_view q) const { return key(cat("queue:", q)); }
   std::string delayed(std::int64_t ts) const { return key("delayed:" + std::to_string(ts)); }
   std::string delayed_schedule() const { return key("delayed_queue_schedule"); }
+  /// resque-cpp's set of the items promoted from delayed:<ts> while others still wait there
+  /// (their timestamps: members go when the list is empty; see promote.lua).
+  std::string promoted(std::string_view ts) const { return key(cat("resque-cpp:promoted:", ts)); }
   /// "timestamps:<item>" where item is an encoded delayed payload (node or Ruby dialect).
   std::string timestamps(std::string_view item) const { return key(cat("timestamps:", item)); }
   std::string workers() const { return key("workers"); }
