@@ -60,10 +60,10 @@ class Keys {
   std::string schedules_changed() const { return key("schedules_changed"); }
   /// resque-scheduler's hash: schedule name -> time of its last fire (Ruby Time#to_s).
   std::string last_enqueued_at() const { return key("delayed:last_enqueued_at"); }
-  /// resque-cpp's per-payload count of workers that died while performing it (with a TTL).
-  std::string recovered(std::string_view payload) const {
-    return key(cat("resque-cpp:recovered:", payload));
-  }
+  /// resque-cpp's per-payload count of workers that died while performing it (with a TTL):
+  /// "resque-cpp:recovered:<SHA-1 of the payload, hex>", so the name does not grow with the
+  /// payload.
+  std::string recovered(std::string_view payload) const;
   /// Pub/sub channel on which resque-cpp announces enqueues so idle workers wake at once.
   std::string enqueue_channel() const { return key("resque-cpp:enqueued"); }
 

@@ -578,8 +578,8 @@ TEST(SchedulerRecovery, DeadResqueCppWorkerJobGoesBackToTheHead) {
   EXPECT_EQ(c.command({"SMEMBERS", "resque:workers"}).strings(),
             std::vector<std::string>{"livehost:11:exports"});
   EXPECT_EQ(c.command({"LLEN", "resque:inflight:livehost:11:exports"}).integer(), 1);
-  EXPECT_EQ(c.command({"GET", "resque:resque-cpp:recovered:" + job_a}).integer(), 1);
-  EXPECT_GT(c.command({"TTL", "resque:resque-cpp:recovered:" + job_a}).integer(), 3600);
+  EXPECT_EQ(c.command({"GET", Keys("resque").recovered(job_a)}).integer(), 1);
+  EXPECT_GT(c.command({"TTL", Keys("resque").recovered(job_a)}).integer(), 3600);
   EXPECT_EQ(s.run_once().workers_recovered, 0u);
 }
 
@@ -625,7 +625,7 @@ TEST(SchedulerRecovery, AJobThatKeepsKillingWorkersEndsInFailed) {
   EXPECT_EQ(f["worker"], "h:3:exports");
   EXPECT_EQ(f["queue"], "exports");
   EXPECT_EQ(c.command({"GET", "resque:stat:failed"}).integer(), 1);
-  EXPECT_EQ(c.command({"EXISTS", "resque:resque-cpp:recovered:" + job}).integer(), 0);
+  EXPECT_EQ(c.command({"EXISTS", Keys("resque").recovered(job)}).integer(), 0);
 }
 
 TEST(SchedulerRecovery, DeadRubyWorkerIsPrunedAsRubyDoesFixture09) {
