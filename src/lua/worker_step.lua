@@ -12,7 +12,8 @@
 -- (protocol::status_pieces), ARGV[9] the token of the job taken now (unique per step),
 -- ARGV[10..] the queue names (same order as KEYS[10..]).
 -- Returns nil (nothing to do), {"paused"} (pause-all-workers is "true"), or
--- {queue, payload, token}.
+-- {queue, payload, token} for a job already in flight, {queue, payload, token, more} for a job
+-- taken now (more = 1 when its queue still holds jobs).
 --
 -- The status record is built in C++ (protocol/worker.hpp); only here are the queue and the
 -- payload known, so the script puts them between the pieces it is given.
@@ -109,7 +110,8 @@ for i = 10, #KEYS do
     local q = ARGV[i]
     redis.call('RPUSH', KEYS[1], job)
     redis.call('SET', KEYS[2], status_json(q, job, ARGV[8]))
-    return {q, job, ARGV[9]}
+    -- "more": the queue still holds jobs, so a worker woken for this one wakes the next.
+    return {q, job, ARGV[9], redis.call('LLEN', KEYS[i]) > 0 and 1 or 0}
   end
 end
 return nil
