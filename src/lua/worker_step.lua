@@ -104,14 +104,28 @@ if type(pause) == 'string' and string.lower(string.match(pause, '^%s*(.-)%s*$'))
   return {'paused'}
 end
 
+local function took(key, q, job)
+  redis.call('RPUSH', KEYS[1], job)
+  redis.call('SET', KEYS[2], status_json(q, job, ARGV[8]))
+  -- "more": the queue still holds jobs, so a worker woken for this one wakes the next.
+  return {q, job, ARGV[9], redis.call('LLEN', key) > 0 and 1 or 0}
+end
+
+-- Many queues: one LMPOP (Redis >= 7) finds the first non-empty one in C instead of one Lua
+-- LPOP call per queue (a worker on "*" with 1,000 queues paid ~0.4 ms of Redis per step). Its
+-- reply names the key; every queue key is prefix .. name, so the name is the key's tail.
+-- (unpack is bounded by Lua's C stack: beyond a few thousand queues, the loop below.)
+local nq = #KEYS - 9
+if nq > 1 and nq < 7000 and (redis.REDIS_VERSION_NUM or 0) >= 0x070000 then
+  local args = {'LMPOP', nq}
+  for i = 10, #KEYS do args[#args + 1] = KEYS[i] end
+  args[#args + 1] = 'LEFT'
+  local r = redis.call(unpack(args))
+  if not r then return nil end
+  return took(r[1], string.sub(r[1], #KEYS[10] - #ARGV[10] + 1), r[2][1])
+end
 for i = 10, #KEYS do
   local job = redis.call('LPOP', KEYS[i])
-  if job then
-    local q = ARGV[i]
-    redis.call('RPUSH', KEYS[1], job)
-    redis.call('SET', KEYS[2], status_json(q, job, ARGV[8]))
-    -- "more": the queue still holds jobs, so a worker woken for this one wakes the next.
-    return {q, job, ARGV[9], redis.call('LLEN', KEYS[i]) > 0 and 1 or 0}
-  end
+  if job then return took(KEYS[i], ARGV[i], job) end
 end
 return nil
