@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,15 @@
 #include "resque/keys.hpp"
 
 namespace resque::detail {
+
+struct Notifier::Group {
+  std::vector<std::string> queues;
+  bool any = false;         // patterns or "*": every announcement may concern it
+  std::size_t members = 0;  // workers in the group (the most wake-ups worth keeping)
+  std::size_t tokens = 0;   // wake-ups not yet taken by a waiter
+  bool has_poller = false;  // one waiter polls; the others wait for a wake-up
+  std::condition_variable cv;
+};
 
 std::shared_ptr<Notifier> Notifier::get(const ConnectionOptions& o) {
   return per_server<Notifier>(o);
@@ -38,11 +48,73 @@ void Notifier::wait(std::uint64_t seen, std::chrono::milliseconds timeout) {
 }
 
 void Notifier::wake_all() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++generation_;
-  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ++generation_;
   cv_.notify_all();
+  for (auto& [key, g] : groups_) g->cv.notify_all();
+}
+
+Notifier::Group* Notifier::group(const std::vector<std::string>& queues) {
+  std::string key;
+  for (const auto& q : queues) {
+    key += q;
+    key += '\n';
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& g = groups_[key];
+  if (!g) {
+    g = std::make_unique<Group>();
+    g->queues = queues;
+    for (const auto& q : queues)
+      if (q.find_first_of("*?[!") != std::string::npos) g->any = true;
+  }
+  ++g->members;
+  return g.get();
+}
+
+bool Notifier::wait_for_work(Group* g, std::uint64_t seen, std::chrono::milliseconds poll) {
+  std::unique_lock<std::mutex> lock(mu_);
+  bool poller = false, woken = false;
+  std::chrono::steady_clock::time_point deadline;
+  for (;;) {
+    if (g->tokens > 0) {
+      --g->tokens;
+      woken = true;
+      break;
+    }
+    if (generation_.load() != seen) break;
+    if (!g->has_poller) {
+      g->has_poller = poller = true;
+      deadline = std::chrono::steady_clock::now() + poll;
+    }
+    if (!poller) {
+      g->cv.wait(lock);
+    } else if (g->cv.wait_until(lock, deadline) == std::cv_status::timeout) {
+      break;
+    }
+  }
+  if (poller) {
+    g->has_poller = false;
+    g->cv.notify_one();  // another idle waiter, if any, takes the poll over
+  }
+  return woken;
+}
+
+void Notifier::wake_one(Group* g) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (g->tokens < g->members) ++g->tokens;
+  g->cv.notify_one();
+}
+
+void Notifier::announce(const std::string& queue) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [key, g] : groups_) {
+    if (!queue.empty() && !g->any &&
+        std::find(g->queues.begin(), g->queues.end(), queue) == g->queues.end())
+      continue;
+    if (g->tokens < g->members) ++g->tokens;
+    g->cv.notify_one();
+  }
 }
 
 void Notifier::loop() {
@@ -76,11 +148,16 @@ void Notifier::loop() {
       fd_ = c.native_handle();
     }
     // Anything enqueued while we were not subscribed is found by this wake-up.
-    wake_all();
+    announce("");
     try {
       while (!stopping_) {
-        c.receive();
-        wake_all();
+        const Reply m = c.receive();
+        // ["message", channel, queue]
+        if (m.type() == Reply::Type::Array && m.size() == 3 &&
+            m.element(2).type() == Reply::Type::String)
+          announce(m.element(2).string());
+        else
+          announce("");
       }
     } catch (const Error&) {
       // Broken (or shut down by the destructor): reconnect unless stopping.

@@ -81,6 +81,7 @@ struct Worker::State {
   std::string name, id, queues_str;
   bool dynamic = false;
   std::shared_ptr<detail::Notifier> notifier;
+  detail::Notifier::Group* wake_group = nullptr;  // workers with the same queues share wake-ups
   std::shared_ptr<detail::Heartbeat> heartbeat;
   std::optional<protocol::WorkerKeys> wkeys;
   std::unique_ptr<Queue> queue;  // for plugins; its pool connects only when used
@@ -353,6 +354,7 @@ void Worker::State::run_loop() {
   const std::string token_base = token_prefix();
   std::uint64_t token_seq = 0;
   bool pause_announced = false;
+  bool was_idle = false;  // the last step found nothing and this worker waited
   // The connection's own backoff settings (not a private schedule), between retried steps.
   auto backoff = copts.reconnect_backoff_min;
   std::chrono::seconds run_at_second{-1};
@@ -415,7 +417,8 @@ void Worker::State::run_loop() {
       is_idle = true;
       pause_announced = false;  // looking for work again: the next pause is announced
       emit(opts.events.on_poll, id);
-      notifier->wait(gen, opts.poll_interval);
+      notifier->wait_for_work(wake_group, gen, opts.poll_interval);
+      was_idle = true;
       last_refresh = {};  // re-read "*" queues while idle
       continue;
     }
@@ -430,6 +433,12 @@ void Worker::State::run_loop() {
       continue;
     }
     pause_announced = false;
+    if (was_idle && r.more) {
+      // Woken (or polling) and found a job whose queue holds more: wake the next idle worker
+      // of the group, which does the same. One that takes the last job wakes nobody.
+      notifier->wake_one(wake_group);
+    }
+    was_idle = false;
     is_idle = false;
     is_busy = true;
     const std::string popped_queue = r.queue;
@@ -506,6 +515,7 @@ Worker::Worker(ConnectionOptions connection, std::shared_ptr<const JobRegistry> 
   s.wkeys.emplace(s.keys, s.id, s.name);
   s.dynamic = detail::queues_are_dynamic(s.opts.queues);
   s.notifier = detail::Notifier::get(s.copts);
+  s.wake_group = s.notifier->group(s.opts.queues);
   s.heartbeat = detail::Heartbeat::get(s.copts);
   ConnectionOptions qopts = s.copts;
   s.queue = std::make_unique<Queue>(std::make_shared<ConnectionPool>(qopts, 1), s.registry);

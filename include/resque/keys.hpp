@@ -25,6 +25,9 @@ class Keys {
   std::string queue(std::string_view q) const { return key(cat("queue:", q)); }
   std::string delayed(std::int64_t ts) const { return key("delayed:" + std::to_string(ts)); }
   std::string delayed_schedule() const { return key("delayed_queue_schedule"); }
+  /// resque-cpp's set of the items promoted from delayed:<ts> while others still wait there
+  /// (their timestamps: members go when the list is empty; see promote.lua).
+  std::string promoted(std::string_view ts) const { return key(cat("resque-cpp:promoted:", ts)); }
   /// "timestamps:<item>" where item is an encoded delayed payload (node or Ruby dialect).
   std::string timestamps(std::string_view item) const { return key(cat("timestamps:", item)); }
   std::string workers() const { return key("workers"); }
@@ -57,10 +60,10 @@ class Keys {
   std::string schedules_changed() const { return key("schedules_changed"); }
   /// resque-scheduler's hash: schedule name -> time of its last fire (Ruby Time#to_s).
   std::string last_enqueued_at() const { return key("delayed:last_enqueued_at"); }
-  /// resque-cpp's per-payload count of workers that died while performing it (with a TTL).
-  std::string recovered(std::string_view payload) const {
-    return key(cat("resque-cpp:recovered:", payload));
-  }
+  /// resque-cpp's per-payload count of workers that died while performing it (with a TTL):
+  /// "resque-cpp:recovered:<SHA-1 of the payload, hex>", so the name does not grow with the
+  /// payload.
+  std::string recovered(std::string_view payload) const;
   /// resque-cpp's index of its own workers (a set of worker ids, kept by the register and
   /// teardown scripts and the heartbeat): the Scheduler's dead-worker check reads it (and each
   /// worker's inflight:<id>) instead of scanning the keyspace.

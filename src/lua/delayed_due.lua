@@ -1,18 +1,31 @@
--- Reads the next due delayed timestamp and up to N of its items (read-only).
+-- Reads the due delayed timestamps, oldest first, and up to N items in all from the head of
+-- their lists (read-only), so many timestamps are promoted in one round trip of this script and
+-- one of promote.lua.
 -- KEYS[1] = delayed_queue_schedule
 -- ARGV[1] = key prefix, ARGV[2] = N
--- Returns {now} when nothing is due, else {now, ts member, {items...}}; now = Redis TIME
--- seconds, so every scheduler judges "due" by the same clock. Changes nothing: promote.lua
+-- Returns {now, ts1, items1, ts2, items2, ...}: now = Redis TIME seconds, so every scheduler
+-- judges "due" by the same clock; items_i is the head of delayed:<ts_i> (every item of a list
+-- but perhaps the last one read). {now} when nothing is due. Changes nothing: promote.lua
 -- re-checks every item it moves.
--- The one key built here, delayed:<ts>, can only be known inside the script: ts is found by
+-- The keys built here, delayed:<ts>, can only be known inside the script: each ts is found by
 -- the ZRANGEBYSCORE above it (Keys::delayed builds the same name in C++).
--- Distrusts: delayed:<ts> holding another type (anyone may write it): it is reported as
--- {now, ts, false} so the caller can set it aside instead of failing on every poll.
+-- Distrusts: delayed:<ts> holding another type (anyone may write it): its items are reported
+-- as false so the caller can set it aside instead of failing on every poll.
 local now = tonumber(redis.call('TIME')[1])
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1)
-if #due == 0 then return {tostring(now)} end
-local key = ARGV[1] .. 'delayed:' .. due[1]
-local t = redis.call('TYPE', key)['ok']
-if t ~= 'list' and t ~= 'none' then return {tostring(now), due[1], false} end
-local items = redis.call('LRANGE', key, 0, tonumber(ARGV[2]) - 1)
-return {tostring(now), due[1], items}
+local budget = tonumber(ARGV[2])
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, budget)
+local out = {tostring(now)}
+for _, ts in ipairs(due) do
+  if budget <= 0 then break end
+  local key = ARGV[1] .. 'delayed:' .. ts
+  local t = redis.call('TYPE', key)['ok']
+  out[#out + 1] = ts
+  if t ~= 'list' and t ~= 'none' then
+    out[#out + 1] = false
+  else
+    local items = redis.call('LRANGE', key, 0, budget - 1)
+    budget = budget - math.max(#items, 1)
+    out[#out + 1] = items
+  end
+end
+return out

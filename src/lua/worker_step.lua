@@ -10,9 +10,12 @@
 -- ARGV[3] its raw payload, ARGV[4] its failure record (mode "fail"), ARGV[5] "1" to take a
 -- job, "0" to only finish, ARGV[6..8] the new status's head, middle and tail
 -- (protocol::status_pieces), ARGV[9] the token of the job taken now (unique per step),
--- ARGV[10..] the queue names (same order as KEYS[10..]).
+-- ARGV[10] the worker's id, ARGV[11] its name as node writes it, ARGV[12] the value of
+-- worker:<id>:started (written back after a peer's prune), ARGV[13..] the queue names (same
+-- order as KEYS[11..]).
 -- Returns nil (nothing to do), {"paused"} (pause-all-workers is "true"), or
--- {queue, payload, token}.
+-- {queue, payload, token} for a job already in flight, {queue, payload, token, more} for a job
+-- taken now (more = 1 when its queue still holds jobs).
 --
 -- The status record is built in C++ (protocol/worker.hpp); only here are the queue and the
 -- payload known, so the script puts them between the pieces it is given.
@@ -118,13 +121,28 @@ if type(pause) == 'string' and string.lower(string.match(pause, '^%s*(.-)%s*$'))
   return {'paused'}
 end
 
+local function took(key, q, job)
+  redis.call('RPUSH', KEYS[1], job)
+  redis.call('SET', KEYS[2], status_json(q, job, ARGV[8]))
+  -- "more": the queue still holds jobs, so a worker woken for this one wakes the next.
+  return {q, job, ARGV[9], redis.call('LLEN', key) > 0 and 1 or 0}
+end
+
+-- Many queues: one LMPOP (Redis >= 7) finds the first non-empty one in C instead of one Lua
+-- LPOP call per queue (a worker on "*" with 1,000 queues paid ~0.4 ms of Redis per step). Its
+-- reply names the key; every queue key is prefix .. name, so the name is the key's tail.
+-- (unpack is bounded by Lua's C stack: beyond a few thousand queues, the loop below.)
+local nq = #KEYS - 10
+if nq > 1 and nq < 7000 and (redis.REDIS_VERSION_NUM or 0) >= 0x070000 then
+  local args = {'LMPOP', nq}
+  for i = 11, #KEYS do args[#args + 1] = KEYS[i] end
+  args[#args + 1] = 'LEFT'
+  local r = redis.call(unpack(args))
+  if not r then return nil end
+  return took(r[1], string.sub(r[1], #KEYS[11] - #ARGV[13] + 1), r[2][1])
+end
 for i = 11, #KEYS do
   local job = redis.call('LPOP', KEYS[i])
-  if job then
-    local q = ARGV[i + 2]
-    redis.call('RPUSH', KEYS[1], job)
-    redis.call('SET', KEYS[2], status_json(q, job, ARGV[8]))
-    return {q, job, ARGV[9]}
-  end
+  if job then return took(KEYS[i], ARGV[i + 2], job) end
 end
 return nil

@@ -1,6 +1,7 @@
 #include "resque/keys.hpp"
 
 #include "redis/commands.hpp"
+#include "redis/sha1.hpp"
 
 namespace resque {
 
@@ -12,6 +13,10 @@ std::string Keys::key(std::string_view name) const {
   k.append(prefix_);
   k.append(name);
   return k;
+}
+
+std::string Keys::recovered(std::string_view payload) const {
+  return key(cat("resque-cpp:recovered:", detail::sha1_hex(payload)));
 }
 
 std::string Keys::pattern(std::string_view glob) const {

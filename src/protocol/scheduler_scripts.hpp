@@ -12,13 +12,18 @@
 
 namespace resque::protocol {
 
-/// The next due timestamp and up to `batch` of its items (read-only), on Redis' clock.
-struct DueBatch {
-  std::int64_t now = 0;           ///< Redis TIME, seconds
-  std::optional<std::string> ts;  ///< the due zset member; nullopt when nothing is due
+/// One due timestamp and the head of its list, as delayed_due read it.
+struct DueTimestamp {
+  std::string ts;  ///< the due zset member
   std::vector<std::string> items;
   /// delayed:<ts> holds another type than a list (written by someone else): set it aside.
   bool wrong_type = false;
+};
+/// The due timestamps (oldest first) with up to `batch` of their items in all (read-only), on
+/// Redis' clock.
+struct DueBatch {
+  std::int64_t now = 0;  ///< Redis TIME, seconds
+  std::vector<DueTimestamp> due;
 };
 DueBatch delayed_due(Connection& conn, const Keys& keys, long long batch);
 
@@ -37,8 +42,17 @@ struct PromoteMove {
   std::string record;         ///< Fail: the failure record
   std::int64_t defer_to = 0;  ///< Defer
 };
-/// Moves the items of delayed:<ts> in one script; element i is false when item i was no
-/// longer there (promoted or removed by someone else since it was read: nothing was done).
+/// The moves of one due timestamp: its items in the order delayed_due returned them.
+struct PromoteGroup {
+  std::string ts;
+  std::vector<PromoteMove> moves;
+};
+/// Moves the items of every group in one script; element [g][i] is false when item i of group
+/// g was no longer there (promoted or removed by someone else since it was read: nothing was
+/// done for it).
+std::vector<std::vector<bool>> promote(Connection& conn, const Keys& keys,
+                                       const std::vector<PromoteGroup>& groups);
+/// One group.
 std::vector<bool> promote(Connection& conn, const Keys& keys, const std::string& ts,
                           const std::vector<PromoteMove>& moves);
 

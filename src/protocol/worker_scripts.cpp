@@ -90,7 +90,7 @@ StepResult WorkerStep::run(Connection& conn, const StepArgs& a,
   const Reply r = conn.eval(scripts::worker_step(), key_views_, arg_views_);
   StepResult out;
   if (r.is_nil()) return out;
-  if (r.type() != Reply::Type::Array || (r.size() != 1 && r.size() != 3))
+  if (r.type() != Reply::Type::Array || r.size() < 1 || r.size() == 2 || r.size() > 4)
     throw ProtocolError("worker step: unexpected reply shape");
   if (r.size() == 1) {
     out.kind = StepResult::Kind::Paused;
@@ -100,6 +100,7 @@ StepResult WorkerStep::run(Connection& conn, const StepArgs& a,
   out.queue = r.element(0).string();
   out.payload = r.element(1).string();
   out.token = r.element(2).string();
+  if (r.size() == 4) out.more = r.element(3).integer() == 1;
   return out;
 }
 

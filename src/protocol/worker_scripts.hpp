@@ -35,6 +35,8 @@ struct StepArgs {
 struct StepResult {
   enum class Kind { Idle, Paused, Job } kind = Kind::Idle;
   std::string queue, payload, token;  ///< Kind::Job
+  /// Kind::Job: the queue may hold more jobs (a woken worker then wakes another).
+  bool more = true;
 };
 
 /// worker_step.lua for one worker: finishes the previous job and takes the next, one round

@@ -257,3 +257,31 @@ TEST(QueueDelete, WorksAfterScriptFlush) {
   q.del_queue("q");
   EXPECT_TRUE(q.queues().empty());
 }
+
+TEST(QueueDelete, DelOnALongQueueFindsEveryEncodingAcrossPages) {
+  // Longer than one page of del_scan.lua (10,000), with matches in every encoding spread over
+  // several pages and near-misses that contain the same digits.
+  RedisServer server;
+  Connection c(server.options());
+  c.command({"EVAL", R"(
+for i = 1, 25000 do
+  redis.call('RPUSH', KEYS[1], '{"class":"ExportJob","queue":"q","args":[' .. i .. ',"a@b.pt"]}')
+  if i == 5 then redis.call('RPUSH', KEYS[1], '{"args":[42,"a@b.pt"],"class":"ExportJob"}') end
+  if i == 9999 then redis.call('RPUSH', KEYS[1], '{"class":"ExportJob","args":[42,"a@b.pt"]}') end
+  if i == 10001 then redis.call('RPUSH', KEYS[1], '{"class":"ExportJob","args":[42.0,"a@b.pt"]}') end
+  if i == 24000 then redis.call('RPUSH', KEYS[1], '{"class":"ExportJob","queue":"q","args":[42,"a\/b"]}') end
+end)",
+             "1", "resque:queue:q"});
+  Queue q(server.options());
+  q.enqueue("q", "ExportJob", kArgs);
+  // 4 copies: three written by others (one of them the Ruby bytes, removed by LREM) and ours;
+  // plus the one pushed by the loop at i = 42.
+  EXPECT_EQ(q.del("q", "ExportJob", kArgs), 5);
+  EXPECT_EQ(c.command({"LLEN", "resque:queue:q"}).integer(), 25000);
+  EXPECT_EQ(q.del("q", "ExportJob", Json::array({42, "a/b"})), 1);
+  EXPECT_EQ(q.del("q", "ExportJob", Json::array({420, "a@b.pt"})), 1);
+  c.command({"LPUSH", "resque:queue:q", R"({"class":"OtherJob","args":[]})"});
+  c.command({"RPUSH", "resque:queue:q", R"({"args":[],"class":"OtherJob"})"});
+  EXPECT_EQ(q.del_by_class("q", "OtherJob"), 2);
+  EXPECT_EQ(c.command({"LLEN", "resque:queue:q"}).integer(), 24998);
+}

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
 #include <mutex>
 #include <regex>
 
@@ -213,6 +214,91 @@ TEST(SchedulerPromotion, CommitSkipsItemsThatVanishedAndKeepsSharedTimestampMemb
   // One copy still waits: its timestamps: member and schedule entry stay.
   EXPECT_EQ(c.command({"SISMEMBER", "resque:timestamps:" + item, "delayed:100"}).integer(), 1);
   EXPECT_EQ(c.command({"ZSCORE", "resque:delayed_queue_schedule", "100"}).integer(), 100);
+}
+
+long long scripts_run(Connection& c) {
+  const std::string info = c.command({"INFO", "commandstats"}).string();
+  long long n = 0;
+  for (const char* name : {"cmdstat_evalsha:calls=", "cmdstat_eval:calls="}) {
+    const auto p = info.find(name);
+    if (p != std::string::npos) n += std::stoll(info.substr(p + std::strlen(name)));
+  }
+  return n;
+}
+
+TEST(SchedulerPromotion, ManyTimestampsArePromotedTogetherNotTwoScriptsEach) {
+  RedisServer server;
+  Connection c(server.options());
+  const std::int64_t now = redis_now(c);
+  for (int i = 0; i < 300; ++i)
+    add_delayed(c, now - 1000 + i, Json({{"class", "J"}, {"queue", "q"}, {"args", {i}}}).dump());
+  auto o = fast_scheduler("s1");
+  o.promotion_batch_size = 100;
+  o.recover_dead_workers = false;
+  Scheduler s(server.options(), nullptr, o);
+  const long long before = scripts_run(c);
+  EXPECT_EQ(s.run_once().promoted, 300u);
+  // Three rounds of 100 timestamps (a due read and a promote each) and the read that finds
+  // nothing more due; leadership takes a few more. Per timestamp it was two scripts (600).
+  EXPECT_LT(scripts_run(c) - before, 20);
+  const auto items = list(c, "resque:queue:q");
+  ASSERT_EQ(items.size(), 300u);
+  for (int i = 0; i < 300; ++i)
+    EXPECT_EQ(Json::parse(items[static_cast<std::size_t>(i)])["args"][0], i);  // oldest first
+  EXPECT_EQ(c.command({"ZCARD", "resque:delayed_queue_schedule"}).integer(), 0);
+  EXPECT_EQ(c.command({"KEYS", "resque:timestamps:*"}).size(), 0u);
+}
+
+TEST(SchedulerPromotion, CopyBeyondTheBatchKeepsItsTimestampsMemberUntilTheListIsEmpty) {
+  RedisServer server;
+  Connection c(server.options());
+  const Keys keys("resque");
+  const std::string dup = R"({"class":"D","queue":"q","args":[]})";
+  add_delayed(c, 100, dup);
+  for (int i = 0; i < 5; ++i)
+    add_delayed(c, 100, Json({{"class", "J"}, {"queue", "q"}, {"args", {i}}}).dump());
+  add_delayed(c, 100, dup);
+  // The first batch (3 items, as a scheduler with promotion_batch_size 3 reads it).
+  const protocol::DueBatch due = protocol::delayed_due(c, keys, 3);
+  ASSERT_EQ(due.due.size(), 1u);
+  ASSERT_EQ(due.due[0].items.size(), 3u);
+  std::vector<protocol::PromoteMove> moves;
+  for (const auto& raw : due.due[0].items)
+    moves.push_back({protocol::PromoteAction::Push, raw, "q", raw, "", 0});
+  EXPECT_EQ(protocol::promote(c, keys, "100", moves), (std::vector<bool>{true, true, true}));
+  EXPECT_EQ(c.command({"LLEN", "resque:delayed:100"}).integer(), 4);
+  // The other copy of dup still waits at 100: its member stays; so do the promoted ones' until
+  // the list is empty.
+  EXPECT_EQ(c.command({"SISMEMBER", "resque:timestamps:" + dup, "delayed:100"}).integer(), 1);
+  EXPECT_EQ(c.command({"SCARD", "resque:resque-cpp:promoted:100"}).integer(), 3);
+  auto o = fast_scheduler("s1");
+  o.promotion_batch_size = 3;
+  o.recover_dead_workers = false;
+  Scheduler s(server.options(), nullptr, o);
+  EXPECT_EQ(s.run_once().promoted, 4u);
+  EXPECT_EQ(list(c, "resque:queue:q").size(), 7u);
+  EXPECT_EQ(c.command({"KEYS", "resque:timestamps:*"}).size(), 0u);
+  EXPECT_EQ(c.command({"EXISTS", "resque:resque-cpp:promoted:100", "resque:delayed:100"}).integer(),
+            0);
+  EXPECT_EQ(c.command({"ZCARD", "resque:delayed_queue_schedule"}).integer(), 0);
+}
+
+TEST(SchedulerPromotion, ItemsRemovedSinceTheReadAreSkippedWhenTheHeadChanged) {
+  RedisServer server;
+  Connection c(server.options());
+  const Keys keys("resque");
+  const std::string a = R"({"class":"J","queue":"q","args":[1]})";
+  const std::string b = R"({"class":"J","queue":"q","args":[2]})";
+  add_delayed(c, 100, a);
+  add_delayed(c, 100, b);
+  c.command({"LREM", "resque:delayed:100", "1", a});  // removed by someone else after the read
+  using protocol::PromoteAction;
+  EXPECT_EQ(protocol::promote(
+                c, keys, "100",
+                {{PromoteAction::Push, a, "q", a, "", 0}, {PromoteAction::Push, b, "q", b, "", 0}}),
+            (std::vector<bool>{false, true}));
+  EXPECT_EQ(list(c, "resque:queue:q"), std::vector<std::string>{b});
+  EXPECT_EQ(c.command({"EXISTS", "resque:delayed:100"}).integer(), 0);
 }
 
 TEST(SchedulerPromotion, DelayedKeyOfAnotherTypeIsSetAsideAndLaterOnesStillPromote) {
@@ -492,8 +578,8 @@ TEST(SchedulerRecovery, DeadResqueCppWorkerJobGoesBackToTheHead) {
   EXPECT_EQ(c.command({"SMEMBERS", "resque:workers"}).strings(),
             std::vector<std::string>{"livehost:11:exports"});
   EXPECT_EQ(c.command({"LLEN", "resque:inflight:livehost:11:exports"}).integer(), 1);
-  EXPECT_EQ(c.command({"GET", "resque:resque-cpp:recovered:" + job_a}).integer(), 1);
-  EXPECT_GT(c.command({"TTL", "resque:resque-cpp:recovered:" + job_a}).integer(), 3600);
+  EXPECT_EQ(c.command({"GET", Keys("resque").recovered(job_a)}).integer(), 1);
+  EXPECT_GT(c.command({"TTL", Keys("resque").recovered(job_a)}).integer(), 3600);
   EXPECT_EQ(s.run_once().workers_recovered, 0u);
 }
 
@@ -539,7 +625,7 @@ TEST(SchedulerRecovery, AJobThatKeepsKillingWorkersEndsInFailed) {
   EXPECT_EQ(f["worker"], "h:3:exports");
   EXPECT_EQ(f["queue"], "exports");
   EXPECT_EQ(c.command({"GET", "resque:stat:failed"}).integer(), 1);
-  EXPECT_EQ(c.command({"EXISTS", "resque:resque-cpp:recovered:" + job}).integer(), 0);
+  EXPECT_EQ(c.command({"EXISTS", Keys("resque").recovered(job)}).integer(), 0);
 }
 
 TEST(SchedulerRecovery, DeadRubyWorkerIsPrunedAsRubyDoesFixture09) {

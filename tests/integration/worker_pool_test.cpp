@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <sstream>
@@ -177,4 +178,69 @@ TEST(WorkerPool, RunUntilSignalledMapsRubysSignals) {
   EXPECT_EQ(c.command({"SCARD", "resque:workers"}).integer(), 0);
   EXPECT_EQ(c.command({"HLEN", "resque:workers:heartbeat"}).integer(), 0);
   EXPECT_TRUE(c.command({"KEYS", "resque:worker:*"}).strings().empty());
+}
+
+namespace {
+long long scripts_run(Connection& c) {
+  const std::string info = c.command({"INFO", "commandstats"}).string();
+  long long n = 0;
+  for (const std::string name : {"cmdstat_evalsha:calls=", "cmdstat_eval:calls="}) {
+    const auto p = info.find(name);
+    if (p != std::string::npos) n += std::stoll(info.substr(p + name.size()));
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST(WorkerPool, OneEnqueueIntoAnIdlePoolWakesOneThread) {
+  RedisServer server;
+  Connection c(server.options());
+  std::atomic<int> polls{0}, performed{0};
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define("J", [&](std::int64_t) { ++performed; });
+  WorkerPoolOptions po;
+  // No poll inside the test's window: only the announcement can wake a thread.
+  po.worker = fast_worker({"q"}, std::chrono::seconds(60));
+  po.worker.events.on_poll = [&](const std::string&) { ++polls; };
+  po.min_threads = po.max_threads = 64;
+  WorkerPool pool(server.options(), reg, po);
+  pool.start();
+  ASSERT_TRUE(eventually([&] { return polls.load() >= 64; }));  // every thread idle
+  Queue q(server.options());
+  q.enqueue("warm", "J", Json::array({0}));  // loads the enqueue script (EVALSHA, then EVAL)
+  const long long before = scripts_run(c);
+  q.enqueue("q", "J", Json::array({1}));
+  ASSERT_TRUE(eventually([&] { return performed.load() == 1 && polls.load() >= 65; }));
+  // The enqueue, the woken thread's step that takes the job and its step that finishes it
+  // (before: one step per thread, 65). Checked over a while, in case more threads wake late.
+  EXPECT_FALSE(
+      eventually([&] { return scripts_run(c) - before > 3; }, std::chrono::milliseconds(300)));
+  EXPECT_EQ(scripts_run(c) - before, 3);
+  pool.stop();
+}
+
+TEST(WorkerPool, OnePollerPerPoolFindsJobsOfLibrariesThatDoNotPublish) {
+  RedisServer server;
+  Connection c(server.options());
+  std::atomic<int> polls{0}, performed{0};
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define("J", [&](std::int64_t) { ++performed; });
+  WorkerPoolOptions po;
+  po.worker = fast_worker({"q"}, std::chrono::milliseconds(100));
+  po.worker.events.on_poll = [&](const std::string&) { ++polls; };
+  po.min_threads = po.max_threads = 8;
+  WorkerPool pool(server.options(), reg, po);
+  pool.start();
+  ASSERT_TRUE(eventually([&] { return polls.load() >= 8; }));
+  // Idle: one thread polls every 100 ms, not each of the 8 (which would be ~80 steps a second).
+  const long long before = scripts_run(c), polls_before = polls.load();
+  ASSERT_TRUE(eventually([&] { return polls.load() - polls_before >= 5; }));
+  const long long idle_steps = scripts_run(c) - before;
+  EXPECT_LE(idle_steps, 7);
+  // Jobs pushed as Ruby's Resque.push does (no announcement) are found by the poll, and the
+  // poller that finds one wakes the others while its queue holds more.
+  for (int i = 0; i < 50; ++i) push_raw(c, "q", Json({{"class", "J"}, {"args", {i}}}).dump());
+  ASSERT_TRUE(eventually([&] { return performed.load() == 50; }));
+  pool.stop();
 }

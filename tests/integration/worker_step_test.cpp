@@ -87,7 +87,7 @@ TEST(WorkerStep, StatusRemovedByAnotherLibraryStillFinishesTheJob) {
   Connection c(server.options());
   const std::string job = R"({"class":"J","queue":"q","args":[1]})";
   c.command({"RPUSH", "resque:queue:q", job});
-  c.command({"SET", "resque:resque-cpp:recovered:" + job, "2"});
+  c.command({"SET", Keys("resque").recovered(job), "2"});
   auto r = step(c, Finish::None, "", "t1");
   ASSERT_EQ(r.kind, Kind::Job);
   c.command({"DEL", "resque:worker:h:1:q"});
@@ -95,7 +95,7 @@ TEST(WorkerStep, StatusRemovedByAnotherLibraryStillFinishesTheJob) {
   EXPECT_EQ(c.command({"GET", "resque:stat:processed"}).integer(), 1);
   EXPECT_EQ(c.command({"LLEN", "resque:inflight:h:1:q"}).integer(), 0);
   // Its recovery counter went with it.
-  EXPECT_EQ(c.command({"EXISTS", "resque:resque-cpp:recovered:" + job}).integer(), 0);
+  EXPECT_EQ(c.command({"EXISTS", Keys("resque").recovered(job)}).integer(), 0);
 }
 
 TEST(WorkerStep, StatusOfAPayloadThatIsNotAnObjectIsStillJson) {
