@@ -37,7 +37,8 @@ constexpr std::size_t kBatchChunk = 1000;
 
 bool Queue::enqueue(const std::string& queue, const std::string& klass, Json args) {
   Job job = make_job(queue, klass, std::move(args));
-  std::string payload = encode_payload(job);  // encode first: bad args fail before any hook
+  std::string payload =
+      encode_payload(job, dialect());  // encode first: bad args fail before any hook
   const JobDefinition* def = registry_ ? registry_->find(klass) : nullptr;
   auto conn = pool_->acquire();
   auto ctx = HookContext::for_enqueue(job, *conn, keys_, *this);
@@ -66,7 +67,7 @@ std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
   for (const auto& in : jobs) {
     Job job = make_job(in.queue, in.klass, in.args);
     job.extra = in.extra;
-    encoded.push_back(encode_payload(job));
+    encoded.push_back(encode_payload(job, dialect()));
     checked.push_back(std::move(job));
   }
   auto conn = pool_->acquire();
@@ -132,14 +133,17 @@ std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
 bool Queue::enqueue_at(std::chrono::system_clock::time_point when, const std::string& queue,
                        const std::string& klass, Json args, bool suppress_duplicate) {
   Job job = make_job(queue, klass, std::move(args));
-  const std::string payload = encode_payload(job);
-  const std::string ruby_item = encode_ruby_delayed(job);
+  // Written in the deployment's dialect; the other dialect's item is looked up for duplicates.
+  const Dialect d = dialect();
+  const std::string payload = encode_delayed(job, d);
+  const std::string other_item =
+      encode_delayed(job, d == Dialect::ruby ? Dialect::node : Dialect::ruby);
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
   // floor, not round: Ruby truncates too, and a job must never be promoted early.
   const std::int64_t ts = static_cast<std::int64_t>(std::floor(static_cast<double>(ms) / 1000.0));
   auto conn = pool_->acquire();
-  if (protocol::enqueue_at(*conn, keys_, {ts, payload, ruby_item}) ==
+  if (protocol::enqueue_at(*conn, keys_, {ts, payload, other_item}) ==
       protocol::EnqueueAtResult::Duplicate) {
     if (suppress_duplicate) return false;
     throw JobError(fmt::format("Job already enqueued at this time with same arguments: {} at {}",

@@ -74,7 +74,8 @@ void Queue::del_queue(const std::string& queue) {
 std::vector<std::int64_t> Queue::del_delayed(const std::string& queue, const std::string& klass,
                                              const Json& args) {
   const Job job = detail::make_job(queue, klass, args);
-  const protocol::DelDelayedArgs items{encode_payload(job), encode_ruby_delayed(job)};
+  const protocol::DelDelayedArgs items{encode_delayed(job, Dialect::node),
+                                       encode_ruby_delayed(job)};
   auto conn = pool_->acquire();
   return protocol::del_delayed(*conn, keys_, items);
 }
