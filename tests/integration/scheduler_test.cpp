@@ -256,12 +256,13 @@ TEST(SchedulerPromotion, VetoedPromotionIsDeferredThenPromoted) {
   // Re-delayed one veto_retry_delay later, with its timestamps: member.
   const auto members = c.command({"ZRANGE", "resque:delayed_queue_schedule", "0", "-1"}).strings();
   ASSERT_EQ(members.size(), 1u);
-  const std::string payload = R"({"class":"Locked","queue":"q","args":[7]})";
-  EXPECT_EQ(c.command({"SMEMBERS", "resque:timestamps:" + payload}).strings(),
+  const std::string item = R"({"class":"Locked","args":[7],"queue":"q"})";  // Ruby dialect
+  EXPECT_EQ(c.command({"SMEMBERS", "resque:timestamps:" + item}).strings(),
             std::vector<std::string>{"delayed:" + members[0]});
   gate->veto = false;
   ASSERT_TRUE(eventually([&] { return s.run_once().promoted == 1; }));
-  EXPECT_EQ(list(c, "resque:queue:q"), std::vector<std::string>{payload});
+  EXPECT_EQ(list(c, "resque:queue:q"),
+            std::vector<std::string>{R"({"class":"Locked","args":[7]})"});
   EXPECT_EQ(gate->after, 1);
   EXPECT_EQ(c.command({"ZCARD", "resque:delayed_queue_schedule"}).integer(), 0);
 }

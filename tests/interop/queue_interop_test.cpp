@@ -129,7 +129,7 @@ TEST(QueueInterop, CppEnqueueAtNodeSchedulerPromotesNodeWorkerPerforms) {
 
   const auto waiting = queued(server, "exports");
   ASSERT_EQ(waiting.size(), 1u);
-  EXPECT_EQ(encode_payload(waiting[0]), encode_payload(promoted));
+  EXPECT_EQ(encode_payload(waiting[0], Dialect::node), encode_payload(promoted, Dialect::node));
 
   const Json work = node_ok(run_node("work_once.js", {"exports"}, server.port()), "work_once");
   ASSERT_EQ(work["success"].size(), 1u) << work.dump();
