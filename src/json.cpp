@@ -55,6 +55,74 @@ std::string js_number(double v) {
   return out;
 }
 
+std::string ruby_number(double v) {
+  // Ruby's flo_to_s: shortest round-trip digits; fixed notation while the number has a fraction
+  // part within 16 integer digits or is whole with at most 15 (DBL_DIG) digits, or when it is
+  // at least 0.0001; otherwise d.ddde+XX with at least two exponent digits. Always a '.'.
+  if (v == 0) return std::signbit(v) ? "-0.0" : "0.0";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string sci(buf, res.ptr);
+  std::string out;
+  if (sci[0] == '-') {
+    out += '-';
+    sci.erase(0, 1);
+  }
+  const auto e = sci.find('e');
+  std::string digits = sci.substr(0, e);
+  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+  const int exp10 = std::stoi(sci.substr(e + 1));
+  const int k = static_cast<int>(digits.size());
+  const int n = exp10 + 1;  // digits before the decimal point
+  if (n > 0 && n < k) {
+    out += digits.substr(0, static_cast<std::size_t>(n));
+    out += '.';
+    out += digits.substr(static_cast<std::size_t>(n));
+  } else if (n > 0 && n <= 15) {
+    out += digits;
+    out.append(static_cast<std::size_t>(n - k), '0');
+    out += ".0";
+  } else if (n <= 0 && n > -4) {
+    out += "0.";
+    out.append(static_cast<std::size_t>(-n), '0');
+    out += digits;
+  } else {
+    out += digits[0];
+    out += '.';
+    out += k > 1 ? digits.substr(1) : std::string("0");
+    out += fmt::format("e{:+03d}", n - 1);
+  }
+  return out;
+}
+
+bool is_big_integer(const Json& v) {
+  return v.is_binary() && v.get_binary().has_subtype() &&
+         v.get_binary().subtype() == kBigIntegerSubtype;
+}
+
+std::string big_integer_text(const Json& v) {
+  if (!is_big_integer(v)) return {};
+  const auto& b = v.get_binary();
+  return std::string(b.begin(), b.end());
+}
+
+namespace {
+bool integer_literal(std::string_view s) {
+  const std::size_t start = (!s.empty() && s[0] == '-') ? 1 : 0;
+  if (s.size() == start) return false;
+  for (std::size_t i = start; i < s.size(); ++i)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+}  // namespace
+
+Json big_integer(std::string_view digits) {
+  if (!integer_literal(digits))
+    throw EncodingError(fmt::format("'{}' is not an integer", to_valid_utf8(digits)));
+  return Json::binary(Json::binary_t::container_type(digits.begin(), digits.end()),
+                      kBigIntegerSubtype);
+}
+
 namespace {
 
 // Returns the length of the valid UTF-8 sequence at s[i], or 0 when it is not valid.
@@ -129,29 +197,29 @@ bool array_index(const std::string& k, std::uint32_t& index) {
   return true;
 }
 
-void write(std::string& out, const Json& v, const std::string& path);
+void write(std::string& out, const Json& v, const std::string& path, Dialect dialect);
 
 void write_member(std::string& out, bool& first, const std::string& k, const Json& e,
-                  const std::string& path) {
+                  const std::string& path, Dialect dialect) {
   if (!first) out += ',';
   first = false;
   write_string(out, k, path + " key");
   out += ':';
-  write(out, e, path + "." + k);
+  write(out, e, path + "." + k, dialect);
 }
 
-void write(std::string& out, const Json& v, const std::string& path) {
+void write(std::string& out, const Json& v, const std::string& path, Dialect dialect) {
   switch (v.type()) {
     case Json::value_t::null: out += "null"; break;
     case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; break;
     case Json::value_t::number_integer: out += std::to_string(v.get<std::int64_t>()); break;
     case Json::value_t::number_unsigned: out += std::to_string(v.get<std::uint64_t>()); break;
     case Json::value_t::number_float: {
-      const double d = v.get<double>();
-      if (!std::isfinite(d))
+      const double x = v.get<double>();
+      if (!std::isfinite(x))
         throw EncodingError(fmt::format("{} is {}: JSON has no such number", path,
-                                        std::isnan(d) ? "NaN" : "infinite"));
-      out += js_number(d);
+                                        std::isnan(x) ? "NaN" : "infinite"));
+      out += dialect == Dialect::ruby ? ruby_number(x) : js_number(x);
       break;
     }
     case Json::value_t::string: write_string(out, v.get_ref<const std::string&>(), path); break;
@@ -160,7 +228,7 @@ void write(std::string& out, const Json& v, const std::string& path) {
       std::size_t i = 0;
       for (const auto& e : v) {
         if (i) out += ',';
-        write(out, e, fmt::format("{}[{}]", path, i));
+        write(out, e, fmt::format("{}[{}]", path, i), dialect);
         ++i;
       }
       out += ']';
@@ -169,6 +237,12 @@ void write(std::string& out, const Json& v, const std::string& path) {
     case Json::value_t::object: {
       out += '{';
       bool first = true;
+      if (dialect == Dialect::ruby) {  // a Ruby Hash keeps plain insertion order
+        for (auto it = v.begin(); it != v.end(); ++it)
+          write_member(out, first, it.key(), it.value(), path, dialect);
+        out += '}';
+        break;
+      }
       std::vector<std::pair<std::uint32_t, Json::const_iterator>> indexed;
       for (auto it = v.begin(); it != v.end(); ++it) {
         std::uint32_t index = 0;
@@ -176,19 +250,41 @@ void write(std::string& out, const Json& v, const std::string& path) {
       }
       std::sort(indexed.begin(), indexed.end(),
                 [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (const auto& [index, it] : indexed) write_member(out, first, it.key(), it.value(), path);
+      for (const auto& [index, it] : indexed)
+        write_member(out, first, it.key(), it.value(), path, dialect);
       for (auto it = v.begin(); it != v.end(); ++it) {
         std::uint32_t index = 0;
-        if (!array_index(it.key(), index)) write_member(out, first, it.key(), it.value(), path);
+        if (!array_index(it.key(), index))
+          write_member(out, first, it.key(), it.value(), path, dialect);
       }
       out += '}';
       break;
     }
     case Json::value_t::binary:
+      if (is_big_integer(v)) {
+        out += big_integer_text(v);
+        break;
+      }
+      throw EncodingError(fmt::format("{} cannot be represented in JSON", path));
     case Json::value_t::discarded:
       throw EncodingError(fmt::format("{} cannot be represented in JSON", path));
   }
 }
+
+// nlohmann's DOM builder, except that an integer literal nlohmann had to read as a double (it
+// fits neither int64 nor uint64) is kept as a big integer with its exact digits.
+class BigIntegerSax : public nlohmann::detail::json_sax_dom_parser<Json> {
+ public:
+  explicit BigIntegerSax(Json& out) : json_sax_dom_parser(out, true) {}
+  bool number_float(double value, const std::string& text) {
+    if (integer_literal(text)) {
+      Json::binary_t b(Json::binary_t::container_type(text.begin(), text.end()),
+                       kBigIntegerSubtype);
+      return binary(b);
+    }
+    return json_sax_dom_parser::number_float(value, text);
+  }
+};
 
 }  // namespace
 
@@ -208,11 +304,11 @@ std::string to_valid_utf8(std::string_view s) {
   return out;
 }
 
-std::string encode_json(const Json& value) {
+std::string encode_json(const Json& value, Dialect dialect) {
   detail::check_json_depth(value);  // write() recurses once per level
   std::string out;
   out.reserve(64);
-  write(out, value, "value");
+  write(out, value, "value", dialect);
   return out;
 }
 
@@ -223,7 +319,10 @@ Json decode_json(std::string_view text) {
     throw EncodingError(fmt::format("invalid JSON: a NUL byte at offset {}", nul));
   detail::check_json_limits(text);  // before any tree exists: see json_limits.hpp
   try {
-    return Json::parse(text.begin(), text.end());
+    Json out;
+    BigIntegerSax sax(out);
+    Json::sax_parse(text.begin(), text.end(), &sax);
+    return out;
   } catch (const Json::exception& e) {
     // parse_error, and out_of_range for numbers beyond a double (1e400).
     throw EncodingError(fmt::format("invalid JSON: {}", e.what()));

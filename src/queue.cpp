@@ -83,7 +83,7 @@ bool Queue::enqueue(const std::string& queue, const std::string& klass, Json arg
       throw ConfigError("traceparent '" + options.traceparent + "' is not W3C trace context");
     job.extra["traceparent"] = options.traceparent;
   }
-  std::string payload = encode_payload(job);  // encode first: bad args fail before any hook
+  std::string payload = encode_payload(job, dialect());  // encode first: bad args fail before any hook
   check_size(job, payload, max_payload_bytes_);
   const JobDefinition* def = registry_ ? registry_->find(klass) : nullptr;
   auto conn = pool_->acquire();
@@ -113,7 +113,7 @@ std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
   for (const auto& in : jobs) {
     Job job = make_job(in.queue, in.klass, in.args);
     job.extra = in.extra;
-    encoded.push_back(encode_payload(job));
+    encoded.push_back(encode_payload(job, dialect()));
     check_size(job, encoded.back(), max_payload_bytes_);
     checked.push_back(std::move(job));
   }
@@ -180,15 +180,18 @@ std::size_t Queue::enqueue_batch(const std::vector<Job>& jobs) {
 bool Queue::enqueue_at(std::chrono::system_clock::time_point when, const std::string& queue,
                        const std::string& klass, Json args, bool suppress_duplicate) {
   Job job = make_job(queue, klass, std::move(args));
-  const std::string payload = encode_payload(job);
+  // Written in the deployment's dialect; the other dialect's item is looked up for duplicates.
+  const Dialect d = dialect();
+  const std::string payload = encode_delayed(job, d);
   check_size(job, payload, max_payload_bytes_);
-  const std::string ruby_item = encode_ruby_delayed(job);
+  const std::string other_item =
+      encode_delayed(job, d == Dialect::ruby ? Dialect::node : Dialect::ruby);
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
   // floor, not round: Ruby truncates too, and a job must never be promoted early.
   const std::int64_t ts = static_cast<std::int64_t>(std::floor(static_cast<double>(ms) / 1000.0));
   auto conn = pool_->acquire();
-  if (protocol::enqueue_at(*conn, keys_, {ts, payload, ruby_item}) ==
+  if (protocol::enqueue_at(*conn, keys_, {ts, payload, other_item}) ==
       protocol::EnqueueAtResult::Duplicate) {
     if (suppress_duplicate) return false;
     throw JobError(fmt::format("Job already enqueued at this time with same arguments: {} at {}",

@@ -140,7 +140,7 @@ long long Queue::del(const std::string& queue, const std::string& klass, const J
   job.klass = klass;
   job.queue = queue;
   job.args = wanted;
-  protocol::DelMatchingArgs known{list, 0, {{encode_payload(job), 1}}};
+  protocol::DelMatchingArgs known{list, 0, {{encode_payload(job, Dialect::node), 1}}};
   std::string ruby = encode_ruby_payload(job);
   if (ruby != known.entries[0].first) known.entries.emplace_back(std::move(ruby), 1);
   long long removed = protocol::del_matching(*conn, known);
@@ -170,7 +170,8 @@ void Queue::del_queue(const std::string& queue) {
 std::vector<std::int64_t> Queue::del_delayed(const std::string& queue, const std::string& klass,
                                              const Json& args) {
   const Job job = detail::make_job(queue, klass, args);
-  const protocol::DelDelayedArgs items{encode_payload(job), encode_ruby_delayed(job)};
+  const protocol::DelDelayedArgs items{encode_delayed(job, Dialect::node),
+                                       encode_ruby_delayed(job)};
   auto conn = pool_->acquire();
   return protocol::del_delayed(*conn, keys_, items);
 }

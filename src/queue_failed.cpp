@@ -138,7 +138,8 @@ void Queue::retry_failed(long long index) {
                       index, raw->substr(0, 200)));
     const std::string updated =
         with_retried_at(*raw, entry, detail::ruby_failed_at(std::chrono::system_clock::now()));
-    const protocol::RetryFailedArgs args{index, *raw, updated, job->queue, encode_payload(*job)};
+    const protocol::RetryFailedArgs args{index, *raw, updated, job->queue,
+                                         encode_payload(*job, dialect())};
     if (protocol::retry_failed(*conn, keys_, args) == protocol::RetryResult::Done) return;
     // The entry changed between our read and the script (another client retried or removed
     // it): read it again.
@@ -155,7 +156,7 @@ void Queue::retry_and_remove_failed(const FailedJob& failed) {
         fmt::format("retry_and_remove_failed: the failed entry names no job class and queue: {}",
                     failed.raw.substr(0, 200)));
   auto conn = pool_->acquire();
-  const protocol::RetryAndRemoveArgs args{failed.raw, job->queue, encode_payload(*job)};
+  const protocol::RetryAndRemoveArgs args{failed.raw, job->queue, encode_payload(*job, dialect())};
   if (protocol::retry_and_remove_failed(*conn, keys_, args) == protocol::RetryResult::Changed)
     throw JobError("This job is not in failed queue");
 }
@@ -171,7 +172,7 @@ long long Queue::retry_all_failed() {
     const auto job = job_of(entry);
     if (!job) continue;  // unreadable entries stay as they are
     calls.push_back({static_cast<long long>(i), raws[i], with_retried_at(raws[i], entry, when),
-                     job->queue, encode_payload(*job)});
+                     job->queue, encode_payload(*job, dialect())});
   }
   // One script call per entry, all in one round trip; each is atomic on its own, and an entry
   // removed meanwhile by someone else is skipped (the script finds it gone).

@@ -110,7 +110,7 @@ std::vector<std::int64_t> Queue::scheduled_at(const std::string& queue, const st
                                               const Json& args) {
   const Job job = detail::make_job(queue, klass, args);
   auto conn = pool_->acquire();
-  auto replies = conn->pipeline({{"SMEMBERS", keys_.timestamps(encode_payload(job))},
+  auto replies = conn->pipeline({{"SMEMBERS", keys_.timestamps(encode_delayed(job, Dialect::node))},
                                  {"SMEMBERS", keys_.timestamps(encode_ruby_delayed(job))}});
   std::set<std::int64_t> found;
   for (auto& r : replies) {

@@ -13,6 +13,9 @@ std::string json_type_name(const Json& v) {
     case Json::value_t::string: return "string";
     case Json::value_t::array: return "array";
     case Json::value_t::object: return "object";
+    case Json::value_t::binary:
+      if (is_big_integer(v)) return "integer";
+      return "value";
     default: return "value";
   }
 }
@@ -20,10 +23,23 @@ std::string json_type_name(const Json& v) {
 void bad_argument(const std::string& job, std::size_t index, const char* expected,
                   const Json& got) {
   // replace: a job built in C++ may hold bytes that are not UTF-8; the message must still form.
-  std::string shown = got.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string shown = is_big_integer(got)
+                          ? big_integer_text(got)
+                          : got.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (shown.size() > 80) shown = shown.substr(0, 77) + "...";
   throw ArgumentError(fmt::format("{}: argument {} must be {}, got {} {}", job, index + 1, expected,
                                   json_type_name(got), shown));
+}
+
+void refuse_big_integer(const std::string& job, std::size_t index, const Json& v) {
+  if (!is_big_integer(v)) return;
+  throw ArgumentError(fmt::format("{}: argument {} (args[{}]): integer {} does not fit in 64 bits",
+                                  job, index + 1, index, big_integer_text(v)));
+}
+
+const Json& arg_at(const Json& args, std::size_t i) {
+  static const Json null_value;
+  return i < args.size() ? args[i] : null_value;
 }
 }  // namespace detail
 

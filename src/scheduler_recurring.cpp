@@ -168,7 +168,7 @@ std::size_t Scheduler::State::fire_schedules(Connection& conn, std::int64_t now)
     const JobDefinition* def = registry ? registry->find(job.klass) : nullptr;
     auto ctx = HookContext::for_enqueue(job, conn, keys, *hook_queue);
     try {
-      payload = encode_payload(job);
+      payload = encode_payload(job, conn.options().dialect);
       vetoed = !detail::run_before_enqueue(def, ctx);
     } catch (const std::exception& e) {
       // The slot is recorded all the same: a hook that always throws must not fire every poll.

@@ -27,11 +27,19 @@ struct Job {
   }
 };
 
-/// node-resque's payload, our one written dialect: {"class":C,"queue":Q,"args":A} then extras.
-std::string encode_payload(const Job& job);
-/// Ruby Resque's queue payload {"class":C,"args":A} (what Ruby's Job.destroy compares).
+/// The queue payload in one dialect (see Dialect), then any extra fields:
+/// - Dialect::ruby (the default, as ConnectionOptions::dialect's): {"class":C,"args":A}, what
+///   Ruby's Resque.encode writes and its Job.destroy / Resque.dequeue compare, numbers as Ruby's.
+/// - Dialect::node: {"class":C,"queue":Q,"args":A}, byte-identical to node-resque's.
+std::string encode_payload(const Job& job, Dialect dialect = Dialect::ruby);
+/// A delayed item (the delayed:<ts> entry and its timestamps:<item> key) in one dialect:
+/// resque-scheduler's {"class":C,"args":A,"queue":Q} or node-resque's
+/// {"class":C,"queue":Q,"args":A}. Extra fields are not written (neither peer has them there).
+std::string encode_delayed(const Job& job, Dialect dialect = Dialect::ruby);
+/// Ruby Resque's queue payload {"class":C,"args":A} without extras (what Ruby's Job.destroy
+/// compares).
 std::string encode_ruby_payload(const Job& job);
-/// resque-scheduler's delayed item {"class":C,"args":A,"queue":Q} (its timestamps: keys).
+/// resque-scheduler's delayed item: encode_delayed(job, Dialect::ruby).
 std::string encode_ruby_delayed(const Job& job);
 
 /// Decodes any dialect: node's, Ruby's (no queue), cjson's ({} for empty args, "\/"), extra

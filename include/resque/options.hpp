@@ -17,6 +17,25 @@ namespace resque {
 /// and node have no limit of their own, so this one is ours.
 inline constexpr std::size_t kDefaultMaxPayloadBytes = std::size_t{64} << 20;
 
+/// Whose bytes resque-cpp writes: one setting per deployment (ConnectionOptions::dialect), so
+/// that the peer sharing the Redis finds our jobs with its byte-exact look-ups. Readers accept
+/// both dialects (and cjson's) whatever the setting.
+/// - `ruby`: Ruby Resque's and resque-scheduler's bytes. Queue payloads `{"class","args"}`,
+///   delayed items and their `timestamps:` keys `{"class","args","queue"}`, numbers as Ruby's
+///   JSON writes them (whole floats keep their fraction: `1.0`, `-0.0`, `1.0e+20`). Ruby's
+///   `Resque.dequeue(Klass, *args)`, `remove_delayed`, `delayed?`, `scheduled_at` and
+///   resque-web's delayed-job links find our jobs; node-resque's `del`, `delDelayed` and
+///   `scheduledAt` with args do not (node finds them only through its by-class calls).
+/// - `node`: node-resque's bytes (JavaScript's JSON.stringify). Payloads and delayed items
+///   `{"class","queue","args"}`, numbers in JavaScript's form (`1.0` is written `1`). node's
+///   `del`, `delDelayed` and `scheduledAt` find our jobs; Ruby's byte-exact look-ups above do not.
+/// resque-cpp's own look-ups (Queue::del, del_delayed, scheduled_at, duplicate checks) find
+/// jobs written in either dialect, whatever the setting.
+enum class Dialect {
+  ruby,
+  node,
+};
+
 /// Connection settings. Thread-safety: a plain value; copy it freely.
 struct ConnectionOptions {
   /// Host name or IP address. Default "127.0.0.1". Ignored when `unix_socket` is set.
@@ -40,6 +59,10 @@ struct ConnectionOptions {
   bool keepalive = true;
   /// Key namespace: every key is "<ns>:<name>". Default "resque", as Ruby and node use.
   std::string key_namespace = "resque";
+  /// Whose bytes every writer (Queue, Worker, Scheduler, plugins) produces; see Dialect.
+  /// Default Dialect::ruby: Ruby is the protocol's origin and resque-web its dashboard. Set
+  /// Dialect::node where node-resque's byte-matching calls must find our jobs.
+  Dialect dialect = Dialect::ruby;
   /// Use TLS (rediss://), through OpenSSL: the server's certificate is verified against the CA
   /// below (or the system's CAs) and must name the host connected to. Default false.
   bool tls = false;

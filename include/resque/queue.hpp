@@ -63,6 +63,8 @@ class Queue {
   ~Queue();
 
   const Keys& keys() const { return keys_; }
+  /// The dialect every write of this Queue follows (its ConnectionOptions::dialect).
+  Dialect dialect() const { return pool_->options().dialect; }
   ConnectionPool& pool() { return *pool_; }
   const std::shared_ptr<const JobRegistry>& registry() const { return registry_; }
 

@@ -66,15 +66,49 @@ struct fn_traits<R(A...)> {
 std::string json_type_name(const Json& v);
 [[noreturn]] void bad_argument(const std::string& job, std::size_t index, const char* expected,
                                const Json& got);
+/// Throws ArgumentError when `v` is a big integer (beyond 64 bits), which no C++ number holds.
+void refuse_big_integer(const std::string& job, std::size_t index, const Json& v);
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+// Whether resque::Json (ordered) converts to T itself; types whose from_json takes a plain
+// nlohmann::json (NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE and friends) convert through one.
+template <class T, class = void>
+struct ordered_converts : std::false_type {};
+template <class T>
+struct ordered_converts<T, std::void_t<decltype(std::declval<const Json&>().template get<T>())>>
+    : std::true_type {};
+
+// How many parameters at the end of the tuple are std::optional (the ones a job may leave out).
+template <class Tuple, std::size_t N = std::tuple_size_v<Tuple>>
+constexpr std::size_t trailing_optionals() {
+  if constexpr (N == 0) {
+    return 0;
+  } else if constexpr (is_optional<std::tuple_element_t<N - 1, Tuple>>::value) {
+    return 1 + trailing_optionals<Tuple, N - 1>();
+  } else {
+    return 0;
+  }
+}
 
 template <class T>
 T convert_arg(const std::string& job, std::size_t i, const Json& v) {
-  if constexpr (std::is_same_v<T, Json>) {
+  if constexpr (is_optional<T>::value) {
+    // Missing (past the end of args) or null: nullopt, as Ruby's `b = nil` default.
+    if (v.is_null()) return std::nullopt;
+    return T(convert_arg<typename T::value_type>(job, i, v));
+  } else if constexpr (std::is_same_v<T, Json>) {
     return v;
+  } else if constexpr (std::is_same_v<T, nlohmann::json>) {
+    return nlohmann::json(v);
   } else if constexpr (std::is_same_v<T, bool>) {
     if (!v.is_boolean()) bad_argument(job, i, "boolean", v);
     return v.get<bool>();
   } else if constexpr (std::is_integral_v<T>) {
+    refuse_big_integer(job, i, v);
     if (!v.is_number_integer()) bad_argument(job, i, "integer", v);
     if constexpr (std::is_signed_v<T>) {
       if (v.is_number_unsigned() &&
@@ -92,14 +126,19 @@ T convert_arg(const std::string& job, std::size_t i, const Json& v) {
       return static_cast<T>(x);
     }
   } else if constexpr (std::is_floating_point_v<T>) {
+    refuse_big_integer(job, i, v);  // a double would round it: never silently
     if (!v.is_number()) bad_argument(job, i, "number", v);
     return v.get<T>();
   } else if constexpr (std::is_same_v<T, std::string>) {
     if (!v.is_string()) bad_argument(job, i, "string", v);
     return v.get<std::string>();
   } else {
+    refuse_big_integer(job, i, v);
     try {
-      return v.get<T>();
+      if constexpr (ordered_converts<T>::value)
+        return v.get<T>();
+      else
+        return nlohmann::json(v).get<T>();
     } catch (const std::exception& e) {
       throw ArgumentError(
           fmt::format("{}: argument {} could not be converted: {}", job, i + 1, e.what()));
@@ -107,11 +146,14 @@ T convert_arg(const std::string& job, std::size_t i, const Json& v) {
   }
 }
 
+/// args[i], or null past the end (trailing optional parameters left out).
+const Json& arg_at(const Json& args, std::size_t i);
+
 template <class F, class Tuple, std::size_t... I>
 void call_typed(F& f, const std::string& name, const Json& args, std::index_sequence<I...>) {
   // Braced initialisation converts left to right (a call's arguments have no fixed order), so
   // the error names the first bad argument.
-  Tuple converted{convert_arg<std::tuple_element_t<I, Tuple>>(name, I, args[I])...};
+  Tuple converted{convert_arg<std::tuple_element_t<I, Tuple>>(name, I, arg_at(args, I))...};
   f(std::get<I>(std::move(converted))...);
 }
 }  // namespace detail
@@ -122,16 +164,27 @@ void call_typed(F& f, const std::string& name, const Json& args, std::index_sequ
 class JobRegistry {
  public:
   /// Typed perform function: the JSON args are converted to its parameters (integers, floating
-  /// point, bool, std::string, resque::Json for anything, or any type nlohmann can convert to).
-  /// A wrong argument count or type fails the job with ArgumentError, naming the argument.
+  /// point, bool, std::string, resque::Json or nlohmann::json for anything, or any type
+  /// nlohmann can convert to from either, such as types declared with
+  /// NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE). Trailing std::optional<T> parameters may be left out
+  /// by the job or be null (nullopt), as Ruby's `def self.perform(a, b = nil)`.
+  /// A wrong argument count or type fails the job with ArgumentError, naming the argument; so
+  /// does an integer beyond 64 bits (a Ruby bignum) for any parameter but resque::Json /
+  /// nlohmann::json, which never becomes a double (see is_big_integer).
   template <class F>
   JobDefinition& define(const std::string& name, F f, PluginList plugins = {}) {
     using Args = typename detail::fn_traits<F>::args;
     auto perform = [f = std::move(f), name](const Job& job) mutable {
       constexpr std::size_t N = std::tuple_size_v<Args>;
-      if (job.args.size() != N)
-        throw ArgumentError(fmt::format("{} expects {} argument{}, got {}", name, N,
-                                        N == 1 ? "" : "s", job.args.size()));
+      constexpr std::size_t Min = N - detail::trailing_optionals<Args>();
+      if (job.args.size() > N || job.args.size() < Min) {
+        if constexpr (Min == N)
+          throw ArgumentError(fmt::format("{} expects {} argument{}, got {}", name, N,
+                                          N == 1 ? "" : "s", job.args.size()));
+        else
+          throw ArgumentError(
+              fmt::format("{} expects {} to {} arguments, got {}", name, Min, N, job.args.size()));
+      }
       detail::call_typed<F, Args>(f, name, job.args, std::make_index_sequence<N>{});
     };
     return define_raw(name, std::move(perform), std::move(plugins));

@@ -1,7 +1,8 @@
 -- Delayed enqueue in resque-scheduler's layout, with the duplicate check in the same step.
 -- KEYS[1] = delayed:<S>, KEYS[2] = delayed_queue_schedule,
--- KEYS[3] = timestamps:<node-encoded item>, KEYS[4] = timestamps:<Ruby-encoded item>
--- ARGV[1] = payload, ARGV[2] = S, ARGV[3] = "delayed:<S>" (un-namespaced, as both peers write)
+-- KEYS[3] = timestamps:<item as written (the deployment's dialect)>,
+-- KEYS[4] = timestamps:<the same job in the other dialect> (only looked up)
+-- ARGV[1] = the item, ARGV[2] = S, ARGV[3] = "delayed:<S>" (un-namespaced, as both peers write)
 -- Returns 0 for a duplicate (same job already delayed at S in either encoding), 1 when written.
 -- Atomic: the list entry, the timestamps member and the schedule entry appear together or not
 -- at all, so the scheduler never finds a half-written delayed job.

@@ -8,9 +8,9 @@
 namespace resque {
 
 namespace {
-void write_args(std::string& out, const Job& job) {
+void write_args(std::string& out, const Job& job, Dialect dialect) {
   try {
-    out += encode_json(job.args);
+    out += encode_json(job.args, dialect);
   } catch (const EncodingError& e) {
     // Name the job and the argument rather than the generic "value".
     std::string msg = e.what();
@@ -19,33 +19,49 @@ void write_args(std::string& out, const Job& job) {
   }
 }
 
-void write_extra(std::string& out, const Job& job) {
+void write_extra(std::string& out, const Job& job, Dialect dialect) {
   for (const auto& [k, v] : job.extra.items()) {
     out += ',';
     out += encode_json(Json(k));
     out += ':';
-    out += encode_json(v);
+    out += encode_json(v, dialect);
   }
 }
-}  // namespace
 
-std::string encode_payload(const Job& job) {
+std::string node_payload(const Job& job, bool extras) {
   std::string out = "{\"class\":";
   out += encode_json(Json(job.klass));
   out += ",\"queue\":";
   out += encode_json(Json(job.queue));
   out += ",\"args\":";
-  write_args(out, job);
-  write_extra(out, job);
+  write_args(out, job, Dialect::node);
+  if (extras) write_extra(out, job, Dialect::node);
   out += '}';
   return out;
+}
+}  // namespace
+
+std::string encode_payload(const Job& job, Dialect dialect) {
+  if (dialect == Dialect::node) return node_payload(job, true);
+  std::string out = "{\"class\":";
+  out += encode_json(Json(job.klass));
+  out += ",\"args\":";
+  write_args(out, job, Dialect::ruby);
+  write_extra(out, job, Dialect::ruby);
+  out += '}';
+  return out;
+}
+
+std::string encode_delayed(const Job& job, Dialect dialect) {
+  if (dialect == Dialect::node) return node_payload(job, false);
+  return encode_ruby_delayed(job);
 }
 
 std::string encode_ruby_payload(const Job& job) {
   std::string out = "{\"class\":";
   out += encode_json(Json(job.klass));
   out += ",\"args\":";
-  write_args(out, job);
+  write_args(out, job, Dialect::ruby);
   out += '}';
   return out;
 }
@@ -54,7 +70,7 @@ std::string encode_ruby_delayed(const Job& job) {
   std::string out = "{\"class\":";
   out += encode_json(Json(job.klass));
   out += ",\"args\":";
-  write_args(out, job);
+  write_args(out, job, Dialect::ruby);
   out += ",\"queue\":";
   out += encode_json(Json(job.queue));
   out += '}';

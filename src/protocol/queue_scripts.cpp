@@ -124,7 +124,7 @@ EnqueueAtResult enqueue_at(Connection& conn, const Keys& keys, const EnqueueAtAr
   const std::string ts = std::to_string(a.ts);
   const Reply r = conn.eval(scripts::enqueue_at(),
                             {keys.delayed(a.ts), keys.delayed_schedule(),
-                             keys.timestamps(a.payload), keys.timestamps(a.ruby_item)},
+                             keys.timestamps(a.payload), keys.timestamps(a.other_item)},
                             {a.payload, ts, "delayed:" + ts});
   return r.integer() == 0 ? EnqueueAtResult::Duplicate : EnqueueAtResult::Written;
 }

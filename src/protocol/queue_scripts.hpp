@@ -41,9 +41,9 @@ std::vector<Outcome<long long>> enqueue_batch(Connection& conn, const Keys& keys
 
 /// enqueue_at.lua: one job delayed to second `ts`, in resque-scheduler's layout.
 struct EnqueueAtArgs {
-  std::int64_t ts = 0;    ///< seconds since the epoch
-  std::string payload;    ///< node-encoded payload (the list entry and one timestamps item)
-  std::string ruby_item;  ///< the same job in Ruby's encoding (the other timestamps item)
+  std::int64_t ts = 0;     ///< seconds since the epoch
+  std::string payload;     ///< the item as written (the list entry and its timestamps item)
+  std::string other_item;  ///< the same job in the other dialect (looked up for duplicates)
 };
 enum class EnqueueAtResult { Written, Duplicate };
 EnqueueAtResult enqueue_at(Connection& conn, const Keys& keys, const EnqueueAtArgs& args);

@@ -486,10 +486,13 @@ TEST(Retry, FirstFailureStateMatchesNodeFixture09) {
   ro.retry_delay = 1000ms;
   reg->define_raw("ExportJob", [](const Job&) { throw std::runtime_error("boom"); },
                   {make<plugins::Retry>(ro)});
-  Queue q(server.options(), reg);
+  // Compared with node's dump: node's dialect.
+  ConnectionOptions node_options = server.options();
+  node_options.dialect = Dialect::node;
+  Queue q(node_options, reg);
   Connection c(server.options());
   {
-    Worker w(server.options(), reg, wopts({"exports"}));
+    Worker w(node_options, reg, wopts({"exports"}));
     ASSERT_TRUE(q.enqueue("exports", "ExportJob", Json::parse(R"([42,"a@b.pt"])")));
     w.start();
     ASSERT_TRUE(eventually([&] { return w.jobs_done() == 1; }));

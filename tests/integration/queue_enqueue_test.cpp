@@ -26,11 +26,16 @@ const std::string kNodePayload = R"({"class":"ExportJob","queue":"exports","args
 system_clock::time_point at_ms(long long ms) {
   return system_clock::time_point(milliseconds(ms));
 }
+
+ConnectionOptions node_dialect(ConnectionOptions o) {
+  o.dialect = resque::Dialect::node;
+  return o;
+}
 }  // namespace
 
 TEST(QueueEnqueue, MatchesNodeFixtureByteForByte) {
   RedisServer server;
-  Queue q(server.options());
+  Queue q(node_dialect(server.options()));
   ASSERT_TRUE(q.enqueue("exports", "ExportJob", kArgs));
   Connection c(server.options());
   EXPECT_EQ(dump(c),
@@ -39,11 +44,50 @@ TEST(QueueEnqueue, MatchesNodeFixtureByteForByte) {
 
 TEST(QueueEnqueue, EnqueueAtMatchesNodeFixtureByteForByte) {
   RedisServer server;
-  Queue q(server.options());
+  Queue q(node_dialect(server.options()));
   ASSERT_TRUE(q.enqueue_at(at_ms(1900000000000), "exports", "ExportJob", kArgs));
   Connection c(server.options());
   EXPECT_EQ(dump(c),
             comparable(load_fixture("node/02_enqueue_at.json"), {"resque:connection_test_key"}));
+}
+
+// The default (Ruby) dialect writes what resque-scheduler writes (fixture ruby/02), and Ruby's
+// Resque.encode for the queue payload.
+TEST(QueueEnqueue, EnqueueAtMatchesRubyFixtureByteForByte) {
+  RedisServer server;
+  Queue q(server.options());
+  ASSERT_TRUE(q.enqueue_at(at_ms(1900000000000), "exports", "ExportJob", kArgs));
+  ASSERT_TRUE(q.enqueue("exports", "ExportJob", kArgs));
+  Connection c(server.options());
+  auto mine = dump(c);
+  EXPECT_EQ(c.command({"LRANGE", "resque:queue:exports", "0", "-1"}).strings(),
+            std::vector<std::string>{R"({"class":"ExportJob","args":[42,"a@b.pt"]})"});
+  mine.erase("resque:queue:exports");
+  mine.erase("resque:queues");
+  EXPECT_EQ(mine, comparable(load_fixture("ruby/02-enqueue-at.json"), {}));
+}
+
+// Whole floats keep their fraction in the Ruby dialect; the node dialect writes JavaScript's.
+TEST(QueueEnqueue, NumbersFollowTheDialect) {
+  RedisServer server;
+  Queue ruby(server.options());
+  Queue node(node_dialect(server.options()));
+  const Json args =
+      Json::array({1.0, -0.0, 100.0, 1e20, 2.5, 7, resque::big_integer("18446744073709551621")});
+  ruby.enqueue("q", "Job", args);
+  node.enqueue("q", "Job", args);
+  Connection c(server.options());
+  EXPECT_EQ(
+      c.command({"LRANGE", "resque:queue:q", "0", "-1"}).strings(),
+      (std::vector<std::string>{
+          R"({"class":"Job","args":[1.0,-0.0,100.0,1.0e+20,2.5,7,18446744073709551621]})",
+          R"({"class":"Job","queue":"q","args":[1,0,100,100000000000000000000,2.5,7,18446744073709551621]})"}));
+  // Read back the same whatever wrote them (the whole floats as doubles, the big integer exact).
+  const auto jobs = ruby.queued("q");
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_TRUE(jobs[0].args[0].is_number_float());
+  EXPECT_EQ(jobs[0].args[6], args[6]);
+  EXPECT_EQ(jobs[1].args[6], args[6]);
 }
 
 TEST(QueueEnqueue, NonArrayArgsBecomeTheSingleArgument) {
@@ -53,8 +97,8 @@ TEST(QueueEnqueue, NonArrayArgsBecomeTheSingleArgument) {
   q.enqueue("q", "Job");
   Connection c(server.options());
   EXPECT_EQ(c.command({"LRANGE", "resque:queue:q", "0", "-1"}).strings(),
-            (std::vector<std::string>{R"({"class":"Job","queue":"q","args":[{"a":1}]})",
-                                      R"({"class":"Job","queue":"q","args":[]})"}));
+            (std::vector<std::string>{R"({"class":"Job","args":[{"a":1}]})",
+                                      R"({"class":"Job","args":[]})"}));
 }
 
 TEST(QueueEnqueue, EnqueueAtFloorsToTheSecond) {
@@ -304,6 +348,7 @@ TEST(QueueEnqueue, OtherNamespaceKeepsItsKeysApart) {
   RedisServer server;
   auto opts = server.options();
   opts.key_namespace = "myapp";
+  opts.dialect = Dialect::node;  // compared with node's dumps
   Queue mine(opts);
   Queue standard(server.options());
   ASSERT_TRUE(mine.enqueue("exports", "ExportJob", kArgs));

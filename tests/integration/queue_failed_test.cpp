@@ -62,10 +62,11 @@ TEST(QueueFailed, RetryFailedOnRubyEntryGivesFixture05) {
   expected05 = std::regex_replace(expected05, std::regex(R"("retried_at":"[^"]*")"),
                                   "\"retried_at\":\"" + at + "\"");
   EXPECT_EQ(after[0], expected05);
-  // The job is queued with the fixture's class and args (plus our queue field).
+  // The job is queued with the fixture's bytes (the default Ruby dialect writes Ruby's).
   const auto queued = list(c, "resque:queue:exports");
   ASSERT_EQ(queued.size(), 1u);
-  EXPECT_EQ(queued[0], R"({"class":"FailingJob","queue":"exports","args":[42,"a@b.pt"]})");
+  EXPECT_EQ(queued[0], R"({"class":"FailingJob","args":[42,"a@b.pt"]})");
+  EXPECT_EQ(queued[0], fixture05["resque:queue:exports"]["value"][0]);
   const auto ours = PlainJson::parse(queued[0]);
   const auto theirs = fixture05["resque:queue:exports"]["decoded"][0];
   EXPECT_EQ(ours["class"], theirs["class"]);
@@ -105,9 +106,34 @@ TEST(QueueFailed, RetryFailedOnNodeEntry) {
   ASSERT_EQ(after.size(), 1u);
   const std::string at = retried_at_of(after[0]);
   EXPECT_EQ(after[0], node.substr(0, node.size() - 1) + R"(,"retried_at":")" + at + "\"}");
-  EXPECT_EQ(
-      list(c, "resque:queue:exports"),
-      std::vector<std::string>{R"({"class":"ExportJob","queue":"exports","args":[42,"a@b.pt"]})"});
+  EXPECT_EQ(list(c, "resque:queue:exports"),
+            std::vector<std::string>{R"({"class":"ExportJob","args":[42,"a@b.pt"]})"});
+  // In the node dialect the requeued job is node's bytes.
+  ConnectionOptions node_options = server.options();
+  node_options.dialect = Dialect::node;
+  Queue node_q(node_options);
+  node_q.retry_failed(0);
+  EXPECT_EQ(list(c, "resque:queue:exports").back(),
+            R"({"class":"ExportJob","queue":"exports","args":[42,"a@b.pt"]})");
+}
+
+// Requeueing keeps every number as it was: whole floats stay floats (Ruby dialect), and an
+// integer beyond 64 bits keeps its digits.
+TEST(QueueFailed, RetryKeepsNumbersExact) {
+  RedisServer server;
+  Connection c(server.options());
+  const std::string entry =
+      R"({"failed_at":"2026/11/28 06:46:46 UTC","payload":{"class":"Big","args":)"
+      R"([18446744073709551621,-1180591620717411303424,1.0,1.0e+20,-0.0]},)"
+      R"("exception":"ArgumentError","error":"x","backtrace":[],"worker":"h:1:q","queue":"q"})";
+  c.command({"RPUSH", "resque:failed", entry});
+  Queue q(server.options());
+  q.retry_failed(0);
+  EXPECT_EQ(list(c, "resque:queue:q"),
+            std::vector<std::string>{R"({"class":"Big","args":[18446744073709551621,)"
+                                     R"(-1180591620717411303424,1.0,1.0e+20,-0.0]})"});
+  q.retry_and_remove_failed(q.failed()[0]);
+  EXPECT_EQ(list(c, "resque:queue:q").back(), list(c, "resque:queue:q").front());
 }
 
 TEST(QueueFailed, RetryFailedRefusesWhatItCannotRequeue) {
@@ -126,8 +152,7 @@ TEST(QueueFailed, RetryFailedRefusesWhatItCannotRequeue) {
   EXPECT_THROW(q.retry_failed(2), JobError);
   EXPECT_TRUE(q.queues().empty());
   q.retry_failed(3);
-  EXPECT_EQ(list(c, "resque:queue:q"),
-            std::vector<std::string>{R"({"class":"J","queue":"q","args":[]})"});
+  EXPECT_EQ(list(c, "resque:queue:q"), std::vector<std::string>{R"({"class":"J","args":[]})"});
 }
 
 TEST(QueueFailed, FailedListsEntriesWithTheirIndexes) {
@@ -222,9 +247,8 @@ TEST(QueueFailed, RetryAndRemoveFailedMovesTheJobBack) {
   q.retry_and_remove_failed(all[0]);
   EXPECT_EQ(list(c, "resque:failed"), std::vector<std::string>{"garbage"});
   EXPECT_EQ(list(c, "resque:queue:exports"),
-            (std::vector<std::string>{
-                R"({"class":"ExportJob","queue":"exports","args":[42,"a@b.pt"]})",
-                R"({"class":"FailingJob","queue":"exports","args":[42,"a@b.pt"]})"}));
+            (std::vector<std::string>{R"({"class":"ExportJob","args":[42,"a@b.pt"]})",
+                                      R"({"class":"FailingJob","args":[42,"a@b.pt"]})"}));
   // Gone already: node's error, and nothing enqueued.
   EXPECT_THROW(q.retry_and_remove_failed(all[0]), JobError);
   EXPECT_EQ(error_of([&] { q.retry_and_remove_failed(all[0]); }),

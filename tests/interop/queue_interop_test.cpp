@@ -60,6 +60,13 @@ std::vector<Job> queued(const RedisServer& server, const std::string& queue) {
 
 const std::vector<std::string> kNodeOnlyKeys = {"resque:connection_test_key"};
 
+// node's byte-matching operations (del, delDelayed, scheduledAt, duplicate checks) and node's
+// golden dumps need node's bytes: the node dialect (the default is Ruby's).
+ConnectionOptions node_dialect(ConnectionOptions o) {
+  o.dialect = Dialect::node;
+  return o;
+}
+
 }  // namespace
 
 // ---- resque-cpp writes, node reads --------------------------------------------------------
@@ -116,13 +123,13 @@ TEST(QueueInterop, CppEnqueueAtNodeSchedulerPromotesNodeWorkerPerforms) {
   // timestamps: set it found by the raw payload we wrote.
   EXPECT_EQ(redis.command({"EXISTS", keys.delayed(due)}).integer(), 0);
   EXPECT_TRUE(redis.command({"ZSCORE", keys.delayed_schedule(), std::to_string(due)}).is_nil());
-  EXPECT_EQ(redis.command({"EXISTS", keys.timestamps(encode_payload(promoted))}).integer(), 0);
+  EXPECT_EQ(redis.command({"EXISTS", keys.timestamps(encode_delayed(promoted))}).integer(), 0);
   // The future job is untouched.
   EXPECT_EQ(redis.command({"LLEN", keys.delayed(1900000000)}).integer(), 1);
 
   const auto waiting = queued(server, "exports");
   ASSERT_EQ(waiting.size(), 1u);
-  EXPECT_EQ(encode_payload(waiting[0]), encode_payload(promoted));
+  EXPECT_EQ(encode_payload(waiting[0], Dialect::node), encode_payload(promoted, Dialect::node));
 
   const Json work = node_ok(run_node("work_once.js", {"exports"}, server.port()), "work_once");
   ASSERT_EQ(work["success"].size(), 1u) << work.dump();
@@ -135,10 +142,10 @@ TEST(QueueInterop, CppEnqueueAtNodeSchedulerPromotesNodeWorkerPerforms) {
 TEST(QueueInterop, NodeByteMatchingOpsFindCppJobs) {
   // node's del / scheduledAt / delDelayed match by the bytes node itself would write, so they
   // only see our jobs because encode_payload reproduces JSON.stringify exactly (including
-  // JavaScript's order for integer-like object keys).
+  // JavaScript's order for integer-like object keys), in the node dialect.
   RESQUE_REQUIRE_NODE();
   RedisServer server;
-  Queue queue(server.options());
+  Queue queue(node_dialect(server.options()));
   const Json args = Json::array({Json{{"b", 1}, {"2", 2}, {"1", 3}}, "a/b", 0.5});
   ASSERT_TRUE(queue.enqueue("exports", "ExportJob", args));
   ASSERT_TRUE(queue.enqueue("exports", "ExportJob", Json::array({"other"})));
@@ -203,7 +210,8 @@ TEST(QueueInterop, NodeEnqueueCppReads) {
   EXPECT_EQ(jobs[1].klass, "TrickyJob");
   EXPECT_EQ(encode_json(jobs[1].args), encode_json(tricky_args()));
   // Re-encoding what node wrote gives node's bytes back.
-  for (std::size_t i = 0; i < jobs.size(); ++i) EXPECT_EQ(encode_payload(jobs[i]), raw[i]);
+  for (std::size_t i = 0; i < jobs.size(); ++i)
+    EXPECT_EQ(encode_payload(jobs[i], Dialect::node), raw[i]);
 
   const auto other = queued(server, "other");
   ASSERT_EQ(other.size(), 1u);
@@ -227,23 +235,27 @@ TEST(QueueInterop, NodeEnqueueAtFoundByOurKeysAndDuplicateCheck) {
   Connection redis(server.options());
   const Keys keys;
   // scheduled_at's lookup: the timestamps: set of our encoding of the same job.
-  EXPECT_EQ(redis.command({"SMEMBERS", keys.timestamps(encode_payload(job))}).strings(),
-            (std::vector<std::string>{"delayed:1900000000"}));
+  EXPECT_EQ(
+      redis.command({"SMEMBERS", keys.timestamps(encode_delayed(job, Dialect::node))}).strings(),
+      (std::vector<std::string>{"delayed:1900000000"}));
   const auto delayed = redis.command({"LRANGE", keys.delayed(1900000000), "0", "-1"}).strings();
   ASSERT_EQ(delayed.size(), 1u);
   EXPECT_EQ(decode_payload(delayed[0]), job);
-  EXPECT_EQ(delayed[0], encode_payload(job));
+  EXPECT_EQ(delayed[0], encode_delayed(job, Dialect::node));
   EXPECT_EQ(redis.command({"ZSCORE", keys.delayed_schedule(), "1900000000"}).string(),
             "1900000000");
 
-  // Our duplicate check sees node's entry: same job, same second.
-  Queue queue(server.options());
+  // Our duplicate check sees node's entry: same job, same second, in either dialect.
+  Queue ruby_queue(server.options());
+  EXPECT_THROW(ruby_queue.enqueue_at(at_seconds(1900000000), "exports", "ExportJob", job.args),
+               JobError);
+  Queue queue(node_dialect(server.options()));
   EXPECT_THROW(queue.enqueue_at(at_seconds(1900000000), "exports", "ExportJob", job.args),
                JobError);
   EXPECT_FALSE(queue.enqueue_at(at_seconds(1900000000), "exports", "ExportJob", job.args, true));
   EXPECT_EQ(redis.command({"LLEN", keys.delayed(1900000000)}).integer(), 1);
 
-  // And node's duplicate check sees ours.
+  // And node's duplicate check sees ours (written in the node dialect).
   ASSERT_TRUE(queue.enqueue_at(at_seconds(1900000050), "exports", "ExportJob", job.args));
   const NodeResult dup =
       run_node("enqueue_at.js", {"1900000050000", "exports", "ExportJob", R"([42,"a@b.pt"])"},
@@ -257,7 +269,7 @@ TEST(QueueInterop, NodeEnqueueAtFoundByOurKeysAndDuplicateCheck) {
 
 TEST(QueueInterop, CppEnqueueEqualsNodeFixture01) {
   RedisServer server;
-  Queue queue(server.options());
+  Queue queue(node_dialect(server.options()));
   ASSERT_TRUE(queue.enqueue("exports", "ExportJob", Json::array({42, "a@b.pt"})));
   Connection redis(server.options());
   const Json expected = without_keys(load_fixture("node/01_enqueue.json"), kNodeOnlyKeys);
@@ -266,7 +278,7 @@ TEST(QueueInterop, CppEnqueueEqualsNodeFixture01) {
 
 TEST(QueueInterop, CppEnqueueAtEqualsNodeFixture02) {
   RedisServer server;
-  Queue queue(server.options());
+  Queue queue(node_dialect(server.options()));
   ASSERT_TRUE(queue.enqueue_at(at_seconds(1900000000), "exports", "ExportJob",
                                Json::array({42, "a@b.pt"})));
   Connection redis(server.options());
@@ -280,7 +292,7 @@ TEST(QueueInterop, CppAndLiveNodeWriteTheSameKeys) {
   RESQUE_REQUIRE_NODE();
   RedisServer ours;
   RedisServer theirs;
-  Queue queue(ours.options());
+  Queue queue(node_dialect(ours.options()));
   ASSERT_TRUE(queue.enqueue("exports", "TrickyJob", tricky_args()));
   ASSERT_TRUE(queue.enqueue_at(at_seconds(1900000000), "exports", "TrickyJob", tricky_args()));
   const std::string args = encode_json(tricky_args());

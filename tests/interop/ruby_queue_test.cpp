@@ -2,8 +2,7 @@
 // Redis, through the drivers in tests/interop/ruby (label `ruby`). Without the Ruby peer
 // (RESQUE_RUBY_PEER_DIR, see scripts/ruby-peer.sh) every test skips, saying how to get it.
 //
-// Tests named DISABLED_ are rows of issue 11's table that fail today; each says which feature
-// enables it.
+// Rows of issue 11's table are marked "issue 11 row".
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -251,9 +250,9 @@ TEST(RubyQueue, RubyDequeueByClassRemovesCppJobs) {
   EXPECT_EQ(left[0].klass, "OtherJob");
 }
 
-// issue 11 row: `Resque.dequeue(Klass, *args)` on a job C++ enqueued removes nothing (Ruby LREMs
-// its exact bytes {"class","args"}); enable when the `ruby` payload dialect lands.
-TEST(RubyQueue, DISABLED_RubyDequeueWithArgsRemovesCppJob) {
+// issue 11 row: `Resque.dequeue(Klass, *args)` LREMs its exact bytes {"class","args"}: it finds a
+// job C++ enqueued because the default `ruby` dialect writes those bytes.
+TEST(RubyQueue, RubyDequeueWithArgsRemovesCppJob) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
   Queue q(server.options());
@@ -288,9 +287,9 @@ TEST(RubyQueue, IntegersAndFractionsReachRubyUnchanged) {
       << raw[0];
 }
 
-// issue 11 row: C++ enqueues [1.0, -0.0, 100.0]; a Ruby job receives Integers 1, 0, 100 (we write
-// JavaScript's `1`); enable when whole floats in the `ruby` dialect land.
-TEST(RubyQueue, DISABLED_WholeFloatsStayFloatsForRuby) {
+// issue 11 row: C++ enqueues [1.0, -0.0, 100.0]; a Ruby job receives Floats, not Integers (the
+// `ruby` dialect writes whole floats as Ruby does, `1.0`, where JavaScript writes `1`).
+TEST(RubyQueue, WholeFloatsStayFloatsForRuby) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
   Connection c(server.options());
@@ -303,10 +302,9 @@ TEST(RubyQueue, DISABLED_WholeFloatsStayFloatsForRuby) {
   EXPECT_NE(raw[0].find(R"("args":[1.0,-0.0,100.0,1.0e+20])"), std::string::npos) << raw[0];
 }
 
-// issue 11 row: Ruby enqueues 18446744073709551621 or 2**70; a C++ job receives a double
-// 1.8446744073709552e+19, no error anywhere; enable when exact big integers land (never
-// turned into doubles: a typed job fails naming the argument; the failure keeps the bytes).
-TEST(RubyQueue, DISABLED_RubyBignumIsNeverSilentlyADouble) {
+// issue 11 row: Ruby enqueues 18446744073709551621 or 2**70; a C++ job never receives a double
+// 1.8446744073709552e+19: a typed job fails naming the argument, the failure keeps the bytes.
+TEST(RubyQueue, RubyBignumIsNeverSilentlyADouble) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
   Connection c(server.options());

@@ -3,8 +3,7 @@
 // side's persisted schedules run by the other, Ruby's look-ups of delayed jobs. Without the Ruby
 // peer (RESQUE_RUBY_PEER_DIR, see scripts/ruby-peer.sh) every test skips, saying how to get it.
 //
-// Tests named DISABLED_ are rows of issue 11's table that fail today; each says which feature
-// enables it.
+// Rows of issue 11's table are marked "issue 11 row".
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -139,10 +138,9 @@ TEST(RubyScheduler, RubyDelayedJobRemovedByCpp) {
             false);
 }
 
-// issue 11 row: Resque.remove_delayed, scheduled_at and delayed? on a C++ delayed job find
-// nothing (Ruby looks for timestamps:{"class","args","queue"}); enable when the `ruby` dialect
-// for delayed items and their timestamps: members (as resque-scheduler writes them) lands.
-TEST(RubyScheduler, DISABLED_RubyFindsAndRemovesCppDelayedJob) {
+// issue 11 row: Resque.remove_delayed, scheduled_at and delayed? on a C++ delayed job look for
+// timestamps:{"class","args","queue"}, which the default `ruby` dialect writes.
+TEST(RubyScheduler, RubyFindsAndRemovesCppDelayedJob) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
   Connection c(server.options());

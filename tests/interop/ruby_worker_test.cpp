@@ -29,9 +29,6 @@
 
 // Set to 1 when typed jobs accept trailing std::optional<T> parameters (issue 11): today such a
 // definition does not compile, so the test below uses a resque::Json parameter instead.
-#ifndef RESQUE_TEST_OPTIONAL_ARGS
-#define RESQUE_TEST_OPTIONAL_ARGS 0
-#endif
 
 using namespace resque;
 using namespace resque::test;
@@ -233,10 +230,9 @@ TEST(RubyWorker, RubyHeartbeatPrunerBeforeOurSchedulerDoesNotDoubleTheJob) {
   EXPECT_EQ(c.command({"KEYS", "resque:inflight:*"}).size(), 0u);
 }
 
-// issue 11 row: a Ruby job `perform(a, b = nil)` enqueued with one argument, performed by a typed
-// C++ job, fails: the count must match, and std::optional<T> parameters do not compile; enable
-// (and set RESQUE_TEST_OPTIONAL_ARGS to 1) when trailing std::optional<T> parameters land.
-TEST(RubyWorker, DISABLED_RubyOptionalArgumentPerformedByTypedCppJob) {
+// issue 11 row: a Ruby job `perform(a, b = nil)` enqueued with one or two arguments is performed
+// by a typed C++ job whose trailing parameter is std::optional (missing or null -> nullopt).
+TEST(RubyWorker, RubyOptionalArgumentPerformedByTypedCppJob) {
   RESQUE_REQUIRE_RUBY();
   RedisServer server;
   Connection c(server.options());
@@ -246,15 +242,9 @@ TEST(RubyWorker, DISABLED_RubyOptionalArgumentPerformedByTypedCppJob) {
   ruby_ok("enqueue.rb", {"opt", "OptJob", R"(["c","d"])"}, server.port());
   auto seen = std::make_shared<Recorder>();
   auto reg = std::make_shared<JobRegistry>();
-#if RESQUE_TEST_OPTIONAL_ARGS
   reg->define("OptJob", [seen](std::string a, std::optional<std::string> b) {
     seen->add(a + "=" + (b ? *b : "nullopt"));
   });
-#else
-  reg->define("OptJob", [seen](std::string a, Json b) {
-    seen->add(a + "=" + (b.is_null() ? "nullopt" : b.get<std::string>()));
-  });
-#endif
   Worker w(server.options(), reg, fast_worker({"opt"}));
   w.start();
   ASSERT_TRUE(eventually([&] { return w.jobs_done() == 3; }));

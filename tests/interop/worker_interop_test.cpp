@@ -117,7 +117,10 @@ TEST(WorkerInterop, NodeReadsAndRetriesCppFailures) {
   });
   Worker w(server.options(), reg, fast_worker({"flaky"}));
   w.start();
-  Queue q(server.options(), reg);
+  // node's dialect: node compares the failure (with our payload inside) by JSON.stringify bytes.
+  ConnectionOptions node_options = server.options();
+  node_options.dialect = Dialect::node;
+  Queue q(node_options, reg);
   ASSERT_TRUE(q.enqueue("flaky", "FlakyJob", Json::array({"a"})));
   ASSERT_TRUE(q.enqueue("flaky", "FlakyJob", Json::array({"ü/é \"quoted\""})));
   ASSERT_TRUE(eventually([&] { return c.command({"LLEN", "resque:failed"}).integer() == 2; }));

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "resque/error.hpp"
 #include "resque/job.hpp"
@@ -16,6 +18,8 @@ using namespace std::string_literals;
 using resque::ConfigError;
 using resque::decode_json;
 using resque::decode_payload;
+using resque::Dialect;
+using resque::encode_delayed;
 using resque::encode_json;
 using resque::encode_payload;
 using resque::encode_ruby_delayed;
@@ -24,6 +28,7 @@ using resque::EncodingError;
 using resque::Job;
 using resque::js_number;
 using resque::Json;
+using resque::ruby_number;
 
 namespace {
 
@@ -87,6 +92,91 @@ TEST(EncodeJson, DoublesAsJavaScriptPrintsThem) {
   EXPECT_EQ(enc_double(1e16), "10000000000000000");
   EXPECT_EQ(enc_double(12345678901234567890.0), "12345678901234567000");
   EXPECT_EQ(js_number(-2.5), "-2.5");
+}
+
+// Every expected string below was printed by Ruby 3.1's JSON.generate (json 2.6.1, which writes
+// Float#to_s): `ruby -rjson -e 'puts JSON.generate([1.0, ...])'`.
+TEST(EncodeJson, DoublesAsRubyPrintsThem) {
+  const std::vector<std::pair<double, const char*>> cases = {
+      {1.0, "1.0"},
+      {-0.0, "-0.0"},
+      {0.0, "0.0"},
+      {100.0, "100.0"},
+      {1e20, "1.0e+20"},
+      {1e15, "1.0e+15"},
+      {1e14, "100000000000000.0"},
+      {1e16, "1.0e+16"},
+      {1e-4, "0.0001"},
+      {1e-5, "1.0e-05"},
+      {0.1, "0.1"},
+      {0.001, "0.001"},
+      {0.00012, "0.00012"},
+      {0.00001234, "1.234e-05"},
+      {123.456, "123.456"},
+      {2.5, "2.5"},
+      {-0.125, "-0.125"},
+      {2.5e-7, "2.5e-07"},
+      {1e-7, "1.0e-07"},
+      {123456789012345.6, "123456789012345.6"},
+      {1234567890123456.8, "1234567890123456.8"},
+      {123456789012345.0, "123456789012345.0"},
+      {999999999999999.0, "999999999999999.0"},
+      {1234567890123456.0, "1.234567890123456e+15"},
+      {12345678901234567.8, "1.2345678901234568e+16"},
+      {9007199254740993.0, "9.007199254740992e+15"},
+      {1.5e15, "1.5e+15"},
+      {-1e16, "-1.0e+16"},
+      {1e22, "1.0e+22"},
+      {1e100, "1.0e+100"},
+      {1.5e300, "1.5e+300"},
+      {5e-324, "5.0e-324"},
+      {1.7976931348623157e308, "1.7976931348623157e+308"},
+      {0.1 + 0.2, "0.30000000000000004"},
+  };
+  for (const auto& [d, want] : cases) {
+    EXPECT_EQ(ruby_number(d), want) << d;
+    EXPECT_EQ(encode_json(Json(d), Dialect::ruby), want) << d;
+  }
+  // Everything else is written as in the node dialect (integers, strings, literals).
+  const Json mixed = decode_json(R"([0,-1,18446744073709551615,"a/bé",true,null,{"k":[]}])");
+  EXPECT_EQ(encode_json(mixed, Dialect::ruby), encode_json(mixed));
+  // NaN and infinities are refused in both dialects.
+  EXPECT_NE(encoding_error(
+                [] { encode_json(Json(std::numeric_limits<double>::quiet_NaN()), Dialect::ruby); }),
+            "");
+}
+
+// An integer literal beyond 64 bits (a Ruby bignum) is never made a double: decoded as a big
+// integer, written back as the same digits in either dialect, equal only to itself.
+TEST(DecodeJson, BigIntegersKeepTheirDigits) {
+  const std::string text =
+      R"([18446744073709551616,-9223372036854775809,1180591620717411303424,)"
+      R"({"n":-123456789012345678901234567890},18446744073709551615,-9223372036854775808])";
+  const Json v = decode_json(text);
+  ASSERT_TRUE(v.is_array());
+  EXPECT_TRUE(resque::is_big_integer(v[0]));
+  EXPECT_FALSE(v[0].is_number());
+  EXPECT_EQ(resque::big_integer_text(v[0]), "18446744073709551616");
+  EXPECT_EQ(resque::big_integer_text(v[1]), "-9223372036854775809");
+  EXPECT_EQ(resque::big_integer_text(v[3]["n"]), "-123456789012345678901234567890");
+  // The 64-bit edges stay ordinary integers.
+  EXPECT_TRUE(v[4].is_number_unsigned());
+  EXPECT_TRUE(v[5].is_number_integer());
+  EXPECT_EQ(encode_json(v), text);
+  EXPECT_EQ(encode_json(v, Dialect::ruby), text);
+  EXPECT_EQ(v[0], resque::big_integer("18446744073709551616"));
+  EXPECT_NE(v[0], Json(18446744073709551616.0));
+  EXPECT_EQ(resque::big_integer_text(Json(1)), "");
+  EXPECT_THROW(resque::big_integer("1.5"), EncodingError);
+  EXPECT_THROW(resque::big_integer("-"), EncodingError);
+  // Literals with a fraction or exponent are doubles, as before.
+  EXPECT_TRUE(decode_json("[1e19]")[0].is_number_float());
+  EXPECT_TRUE(decode_json("[18446744073709551616.0]")[0].is_number_float());
+  // Other binary values still cannot be JSON.
+  EXPECT_NE(encoding_error([] { encode_json(Json::binary({1, 2})); }), "");
+  // Through a payload: the job's args hold it, and re-encoding keeps the bytes.
+  const std::string payload = R"({"class":"Big","args":[18446744073709551621,1.0]})";
+  EXPECT_EQ(encode_payload(decode_payload(payload)), payload);
 }
 
 TEST(EncodeJson, NonFiniteNumbersNameThePath) {
@@ -218,13 +308,41 @@ Job export_job() {
 
 TEST(Payload, EncodeMatchesNodeFixture01) {
   // tests/fixtures/node/01_enqueue.json, resque:queue:exports
-  EXPECT_EQ(encode_payload(export_job()),
+  EXPECT_EQ(encode_payload(export_job(), Dialect::node),
+            R"({"class":"ExportJob","queue":"exports","args":[42,"a@b.pt"]})");
+  EXPECT_EQ(encode_delayed(export_job(), Dialect::node),
             R"({"class":"ExportJob","queue":"exports","args":[42,"a@b.pt"]})");
   EXPECT_EQ(encode_ruby_payload(export_job()), R"({"class":"ExportJob","args":[42,"a@b.pt"]})");
   EXPECT_EQ(encode_ruby_delayed(export_job()),
             R"({"class":"ExportJob","args":[42,"a@b.pt"],"queue":"exports"})");
 }
 
+// Ruby is the default dialect: Resque.encode's {"class","args"} and resque-scheduler's
+// {"class","args","queue"} (tests/fixtures/ruby/01 and 02), numbers as Ruby writes them.
+TEST(Payload, RubyDialectIsTheDefault) {
+  EXPECT_EQ(encode_payload(export_job()), R"({"class":"ExportJob","args":[42,"a@b.pt"]})");
+  EXPECT_EQ(encode_payload(export_job(), Dialect::ruby), encode_payload(export_job()));
+  EXPECT_EQ(encode_delayed(export_job()),
+            R"({"class":"ExportJob","args":[42,"a@b.pt"],"queue":"exports"})");
+  EXPECT_EQ(resque::ConnectionOptions{}.dialect, Dialect::ruby);
+  Job job = export_job();
+  job.args = Json::array({1.0, -0.0, 100.0, 1e20, Json{{"9", 2.5}, {"a", 1}, {"1", 0.5}}});
+  EXPECT_EQ(encode_payload(job),
+            R"({"class":"ExportJob","args":[1.0,-0.0,100.0,1.0e+20,{"9":2.5,"a":1,"1":0.5}]})");
+  EXPECT_EQ(encode_payload(job, Dialect::node),
+            R"({"class":"ExportJob","queue":"exports","args":[1,0,100,100000000000000000000,)"
+            R"({"1":0.5,"9":2.5,"a":1}]})");
+  EXPECT_EQ(encode_ruby_delayed(job),
+            R"({"class":"ExportJob","args":[1.0,-0.0,100.0,1.0e+20,{"9":2.5,"a":1,"1":0.5}],)"
+            R"("queue":"exports"})");
+  // Extra fields follow args in both dialects; a delayed item has none.
+  job.extra = Json{{"jid", "j1"}, {"at", 2.0}};
+  job.args = Json::array({1.0});
+  EXPECT_EQ(encode_payload(job), R"({"class":"ExportJob","args":[1.0],"jid":"j1","at":2.0})");
+  EXPECT_EQ(encode_payload(job, Dialect::node),
+            R"({"class":"ExportJob","queue":"exports","args":[1],"jid":"j1","at":2})");
+  EXPECT_EQ(encode_delayed(job, Dialect::node).find("jid"), std::string::npos);
+}
 TEST(Payload, DecodeNodePayloadRoundTrips) {
   const std::string stored = R"({"class":"ExportJob","queue":"exports","args":[42,"a@b.pt"]})";
   const Job job = decode_payload(stored);
@@ -232,7 +350,7 @@ TEST(Payload, DecodeNodePayloadRoundTrips) {
   EXPECT_EQ(job.queue, "exports");
   EXPECT_EQ(job.args, Json::array({42, "a@b.pt"}));
   EXPECT_TRUE(job.extra.empty());
-  EXPECT_EQ(encode_payload(job), stored);
+  EXPECT_EQ(encode_payload(job, Dialect::node), stored);
 }
 
 TEST(Payload, DecodeRubyPayloadHasNoQueue) {
@@ -245,6 +363,9 @@ TEST(Payload, DecodeRubyPayloadHasNoQueue) {
 TEST(Payload, DecodeRubyFloats) {
   const Job job = decode_payload(R"({"class":"X","args":[1.0e+20,2.5E-3,1.0]})");
   EXPECT_EQ(encode_json(job.args), "[100000000000000000000,0.0025,1]");
+  // In the Ruby dialect they go back as Ruby wrote them.
+  EXPECT_EQ(encode_json(job.args, Dialect::ruby), "[1.0e+20,0.0025,1.0]");
+  EXPECT_EQ(encode_payload(job), R"({"class":"X","args":[1.0e+20,0.0025,1.0]})");
 }
 
 TEST(Payload, DecodeCjsonQuirks) {
@@ -266,8 +387,11 @@ TEST(Payload, ExtraFieldsKeptInOrderAndWrittenAfterArgs) {
   ASSERT_EQ(job.extra.size(), 3u);
   EXPECT_EQ(encode_json(job.extra), R"({"jid":"abc123","retry":true,"enqueued_at":1700000000.5})");
   EXPECT_EQ(
-      encode_payload(job),
+      encode_payload(job, Dialect::node),
       R"({"class":"HardWorker","queue":"default","args":[1],"jid":"abc123","retry":true,"enqueued_at":1700000000.5})");
+  EXPECT_EQ(
+      encode_payload(job),
+      R"({"class":"HardWorker","args":[1],"jid":"abc123","retry":true,"enqueued_at":1700000000.5})");
 }
 
 TEST(Payload, ArgsShapes) {

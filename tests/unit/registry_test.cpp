@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 using resque::ArgumentError;
 using resque::ConfigError;
+using resque::decode_json;
 using resque::decode_payload;
 using resque::Job;
 using resque::JobRegistry;
@@ -211,6 +213,105 @@ TEST(Registry, NlohmannConvertibleTypes) {
   EXPECT_EQ(got, (std::vector<int>{1, 2, 3}));
   const std::string msg = perform_error(r, "V", Json::array({"nope"}));
   EXPECT_NE(msg.find("V: argument 1 could not be converted"), std::string::npos) << msg;
+}
+
+// Ruby's `def self.perform(a, b = nil)`: trailing std::optional parameters may be left out or
+// be null; the ones before them may not.
+TEST(Registry, TrailingOptionalParameters) {
+  JobRegistry r;
+  std::vector<std::string> seen;
+  r.define("Opt", [&](std::string a, std::optional<std::string> b, std::optional<int> c) {
+    seen.push_back(a + "=" + b.value_or("nullopt") + "/" + (c ? std::to_string(*c) : "nullopt"));
+  });
+  EXPECT_EQ(perform_error(r, "Opt", Json::array({"a"})), "");
+  EXPECT_EQ(perform_error(r, "Opt", Json::array({"b", nullptr})), "");
+  EXPECT_EQ(perform_error(r, "Opt", Json::array({"c", "d"})), "");
+  EXPECT_EQ(perform_error(r, "Opt", Json::array({"e", nullptr, 7})), "");
+  EXPECT_EQ(seen, (std::vector<std::string>{"a=nullopt/nullopt", "b=nullopt/nullopt", "c=d/nullopt",
+                                            "e=nullopt/7"}));
+  EXPECT_EQ(perform_error(r, "Opt", Json::array()), "Opt expects 1 to 3 arguments, got 0");
+  EXPECT_EQ(perform_error(r, "Opt", Json::array({"a", "b", 1, 2})),
+            "Opt expects 1 to 3 arguments, got 4");
+  // A present value of the wrong type is still an error, naming the argument.
+  EXPECT_EQ(perform_error(r, "Opt", Json::array({"a", 5})),
+            "Opt: argument 2 must be string, got integer 5");
+  EXPECT_EQ(seen.size(), 4u);
+  // An optional before a required parameter is not trailing: it must be given (null is fine).
+  int calls = 0;
+  r.define("Mid", [&](std::optional<int> a, int b) { calls += a.value_or(100) + b; });
+  EXPECT_EQ(perform_error(r, "Mid", Json::array({nullptr, 1})), "");
+  EXPECT_EQ(calls, 101);
+  EXPECT_EQ(perform_error(r, "Mid", Json::array({1})), "Mid expects 2 arguments, got 1");
+}
+
+namespace {
+struct Address {
+  std::string street;
+  int number = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Address, street, number)
+}  // namespace
+
+// Plain nlohmann::json parameters, and types whose from_json takes a plain nlohmann::json.
+TEST(Registry, PlainNlohmannJsonAndItsTypes) {
+  JobRegistry r;
+  nlohmann::json got;
+  Address addr;
+  std::vector<Address> many;
+  r.define("Plain", [&](nlohmann::json v) { got = std::move(v); });
+  r.define("Addr", [&](Address a, std::vector<Address> v) {
+    addr = std::move(a);
+    many = std::move(v);
+  });
+  EXPECT_EQ(perform_error(r, "Plain", decode_json(R"([{"z":1,"a":[null,2.5,"s"]}])")), "");
+  EXPECT_EQ(got, nlohmann::json::parse(R"({"z":1,"a":[null,2.5,"s"]})"));
+  EXPECT_EQ(
+      perform_error(r, "Addr",
+                    decode_json(R"([{"street":"Main","number":7},[{"number":1,"street":"A"}]])")),
+      "");
+  EXPECT_EQ(addr.street, "Main");
+  EXPECT_EQ(addr.number, 7);
+  ASSERT_EQ(many.size(), 1u);
+  EXPECT_EQ(many[0].street, "A");
+  const std::string msg = perform_error(r, "Addr", decode_json(R"([{"street":"Main"},[]])"));
+  EXPECT_NE(msg.find("Addr: argument 1 could not be converted"), std::string::npos) << msg;
+  // std::optional of such a type.
+  std::optional<Address> maybe;
+  r.define("MaybeAddr", [&](std::optional<Address> a) { maybe = std::move(a); });
+  EXPECT_EQ(perform_error(r, "MaybeAddr", Json::array()), "");
+  EXPECT_FALSE(maybe);
+  EXPECT_EQ(perform_error(r, "MaybeAddr", decode_json(R"([{"street":"B","number":2}])")), "");
+  ASSERT_TRUE(maybe);
+  EXPECT_EQ(maybe->number, 2);
+}
+
+// An integer beyond 64 bits (a Ruby bignum) is never handed over as a double or a truncated
+// integer: every typed parameter but the JSON ones refuses it, naming the argument.
+TEST(Registry, BigIntegersAreRefusedNamingTheArgument) {
+  JobRegistry r;
+  int calls = 0;
+  Json seen;
+  r.define("D", [&](double) { ++calls; });
+  r.define("I", [&](std::int64_t, std::uint64_t) { ++calls; });
+  r.define("OptD", [&](std::optional<double>) { ++calls; });
+  r.define("Vec", [&](std::vector<double>) { ++calls; });
+  r.define("J", [&](Json v) { seen = std::move(v); });
+  const Json big = decode_json("[18446744073709551621]");
+  EXPECT_EQ(perform_error(r, "D", big),
+            "D: argument 1 (args[0]): integer 18446744073709551621 does not fit in 64 bits");
+  EXPECT_EQ(perform_error(r, "I", decode_json("[1,-1180591620717411303424]")),
+            "I: argument 2 (args[1]): integer -1180591620717411303424 does not fit in 64 bits");
+  EXPECT_NE(perform_error(r, "OptD", big).find("does not fit in 64 bits"), std::string::npos);
+  EXPECT_NE(perform_error(r, "Vec", decode_json("[[1.5,18446744073709551621]]")), "");
+  EXPECT_EQ(calls, 0);
+  // A JSON parameter receives it exactly.
+  EXPECT_EQ(perform_error(r, "J", big), "");
+  EXPECT_EQ(resque::big_integer_text(seen), "18446744073709551621");
+  EXPECT_EQ(resque::encode_json(seen), "18446744073709551621");
+  // And a string parameter names its type as integer.
+  r.define("S", [&](std::string) { ++calls; });
+  EXPECT_EQ(perform_error(r, "S", big),
+            "S: argument 1 must be string, got integer 18446744073709551621");
 }
 
 TEST(Registry, CallableKinds) {

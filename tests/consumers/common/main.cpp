@@ -23,7 +23,7 @@ int main() {
   job.klass = "Add";
   job.queue = "math";
   job.args = resque::Json::array({1, 2});
-  std::cout << "payload: " << resque::encode_payload(job) << '\n';
+  std::cout << "payload: " << resque::encode_payload(job, resque::Dialect::node) << '\n';
 
   // registry.hpp is header-heavy (templates using fmt): exercise it so its dependencies have to
   // be usable by the consumer too.
