@@ -573,7 +573,7 @@ TEST(EmbeddingTracing, EnqueuedAtAndTraceparentReachTheJobAndHooksOnlyWhenAskedF
   ASSERT_EQ(raw.size(), 2u);
   EXPECT_NE(raw[0].find("\"traceparent\":\"" + tp + "\""), std::string::npos) << raw[0];
   EXPECT_NE(raw[0].find("\"enqueued_at\":"), std::string::npos) << raw[0];
-  EXPECT_EQ(raw[1], R"({"class":"Traced","queue":"t","args":[2]})");
+  EXPECT_EQ(raw[1], R"({"class":"Traced","args":[2]})");
   Queue::EnqueueOptions bad;
   bad.traceparent = "00-xyz";
   EXPECT_THROW((void)q.enqueue("t", "Traced", Json::array({3}), bad), ConfigError);
