@@ -83,7 +83,8 @@ bool Queue::enqueue(const std::string& queue, const std::string& klass, Json arg
       throw ConfigError("traceparent '" + options.traceparent + "' is not W3C trace context");
     job.extra["traceparent"] = options.traceparent;
   }
-  std::string payload = encode_payload(job, dialect());  // encode first: bad args fail before any hook
+  std::string payload =
+      encode_payload(job, dialect());  // encode first: bad args fail before any hook
   check_size(job, payload, max_payload_bytes_);
   const JobDefinition* def = registry_ ? registry_->find(klass) : nullptr;
   auto conn = pool_->acquire();

@@ -194,7 +194,17 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
                                             queue});
     }
     if (c.kind == RecoveredWorker::Kind::ResqueCpp) {
-      const std::string status_queue = decoded ? decoded->queue : std::string();
+      std::string status_queue = decoded ? decoded->queue : std::string();
+      // A peer's pruner may have deleted the status, and a Ruby-dialect payload names no queue:
+      // a worker that listens on one concrete queue can only have taken its job from there.
+      if (status_queue.empty()) {
+        try {
+          const auto w = protocol::parse_worker_id(c.id);
+          if (w.queues.size() == 1 && w.queues[0].find_first_of("*?[") == std::string::npos)
+            status_queue = w.queues[0];
+        } catch (const Error&) {
+        }
+      }
       for (auto& raw : read[1].strings()) {
         protocol::RecoverArgs::Item item;
         item.queue = status_queue;
