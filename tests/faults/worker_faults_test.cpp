@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <iostream>
 #include <map>
 #include <sstream>
 
+#include "cutting_proxy.hpp"
 #include "process.hpp"
 #include "redis_server.hpp"
 #include "resque/connection.hpp"
@@ -139,6 +141,12 @@ TEST(WorkerFaults, RedisRestartWhileJobsAreFlowing) {
   // Every job exactly once, none lost, none failed, each counted once.
   std::map<std::string, int> seen;
   for (const auto& n : performed->items()) ++seen[n];
+  int twice = 0;
+  for (const auto& [n, count] : seen) twice += count > 1;
+  std::cout << "[ restart ] enqueued " << kJobs << ", performed " << seen.size()
+            << ", performed twice " << twice << ", failed "
+            << c.command({"LLEN", "resque:failed"}).integer() << ", lost "
+            << kJobs - static_cast<int>(seen.size()) << std::endl;
   EXPECT_EQ(seen.size(), static_cast<std::size_t>(kJobs));
   for (const auto& [n, count] : seen) EXPECT_EQ(count, 1) << "job " << n;
   EXPECT_EQ(get_int(c, "resque:stat:processed"), kJobs);
@@ -166,4 +174,58 @@ TEST(WorkerFaults, ReRegistersAfterARestartThatLostEverything) {
   ASSERT_EQ(c2.command({"EXISTS", "marker"}).integer(), 0);
   ASSERT_TRUE(eventually([&] { return is_member(c2, "resque:workers", w.id()); }));
   EXPECT_FALSE(c2.command({"HGET", "resque:workers:heartbeat", w.id()}).is_nil());
+}
+
+TEST(WorkerFaults, ConnectionCuttingProxyLosesNothing) {
+  // Two workers reach Redis through a proxy that cuts every connection (steps, heartbeat and
+  // pub/sub alike) every 20 ms while 2,000 jobs flow; the jobs are enqueued past the proxy.
+  RedisServer server;
+  CuttingProxy proxy(server.port());
+  constexpr int kJobs = 2000;
+  auto performed = std::make_shared<Recorder>();
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define("Count", [=](std::int64_t n) { performed->add(std::to_string(n)); });
+  {
+    Queue q(server.options(), reg);
+    std::vector<Job> jobs;
+    for (int i = 0; i < kJobs; ++i) jobs.push_back(Job{"Count", "q", Json::array({i}), {}});
+    ASSERT_EQ(q.enqueue_batch(jobs), static_cast<std::size_t>(kJobs));
+  }
+  ConnectionOptions via = server.options();
+  via.port = proxy.port();
+  via.reconnect_backoff_min = std::chrono::milliseconds(5);
+  via.reconnect_backoff_max = std::chrono::milliseconds(100);
+  auto o = fast_worker({"q"});
+  o.log = [](LogLevel, std::string_view) {};  // every cut logs an error; the figures matter
+  Worker a(via, reg, o), b(via, reg, o);
+  a.start();
+  b.start();
+  Connection c(server.options());
+  auto drained = [&] {
+    return performed->size() >= static_cast<std::size_t>(kJobs) &&
+           c.command({"LLEN", "resque:queue:q"}).integer() == 0 &&
+           c.command({"EXISTS", "resque:inflight:" + a.id(), "resque:inflight:" + b.id()})
+                   .integer() == 0;
+  };
+  int cuts = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!drained() && std::chrono::steady_clock::now() < deadline) {
+    // The fault's cadence, not synchronisation: the loop ends on the state above.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (performed->size() < static_cast<std::size_t>(kJobs)) cuts += proxy.cut() > 0 ? 1 : 0;
+  }
+  EXPECT_TRUE(a.stop());
+  EXPECT_TRUE(b.stop());
+  std::map<std::string, int> seen;
+  for (const auto& n : performed->items()) ++seen[n];
+  int twice = 0;
+  for (const auto& [n, count] : seen) twice += count > 1;
+  const long long failed = c.command({"LLEN", "resque:failed"}).integer();
+  const int lost = kJobs - static_cast<int>(seen.size()) - static_cast<int>(failed);
+  std::cout << "[ proxy ] " << cuts << " cuts; enqueued " << kJobs << ", performed " << seen.size()
+            << ", performed twice " << twice << ", failed " << failed << ", lost " << lost
+            << std::endl;
+  EXPECT_GT(cuts, 0);
+  EXPECT_EQ(lost, 0);
+  EXPECT_EQ(c.command({"LLEN", "resque:queue:q"}).integer(), 0);
 }
