@@ -14,23 +14,36 @@
 
 namespace resque {
 
-std::string js_number(double v) {
-  if (v == 0) return "0";  // also -0, which JSON.stringify prints as 0
-  // Shortest round-trip digits, then laid out by ECMAScript's Number::toString rules.
+namespace {
+// The shortest digits that read back as |v| (no point), the sign ("-" or ""), and n, the
+// position of the decimal point relative to those digits: v = 0.<digits> * 10^n, signed.
+struct ShortestDigits {
+  std::string sign;
+  std::string digits;
+  int n;
+};
+ShortestDigits shortest_digits(double v) {
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
   std::string sci(buf, res.ptr);
-  std::string out;
+  ShortestDigits d;
   if (sci[0] == '-') {
-    out += '-';
+    d.sign = "-";
     sci.erase(0, 1);
   }
   const auto e = sci.find('e');
-  std::string digits = sci.substr(0, e);
-  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
-  const int exp10 = std::stoi(sci.substr(e + 1));
+  d.digits = sci.substr(0, e);
+  d.digits.erase(std::remove(d.digits.begin(), d.digits.end(), '.'), d.digits.end());
+  d.n = std::stoi(sci.substr(e + 1)) + 1;
+  return d;
+}
+}  // namespace
+
+std::string js_number(double v) {
+  if (v == 0) return "0";  // also -0, which JSON.stringify prints as 0
+  // Shortest round-trip digits, then laid out by ECMAScript's Number::toString rules.
+  auto [out, digits, n] = shortest_digits(v);
   const int k = static_cast<int>(digits.size());
-  const int n = exp10 + 1;  // position of the decimal point relative to the digits
   if (k <= n && n <= 21) {
     out += digits;
     out.append(static_cast<std::size_t>(n - k), '0');
@@ -60,20 +73,8 @@ std::string ruby_number(double v) {
   // part within 16 integer digits or is whole with at most 15 (DBL_DIG) digits, or when it is
   // at least 0.0001; otherwise d.ddde+XX with at least two exponent digits. Always a '.'.
   if (v == 0) return std::signbit(v) ? "-0.0" : "0.0";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string sci(buf, res.ptr);
-  std::string out;
-  if (sci[0] == '-') {
-    out += '-';
-    sci.erase(0, 1);
-  }
-  const auto e = sci.find('e');
-  std::string digits = sci.substr(0, e);
-  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
-  const int exp10 = std::stoi(sci.substr(e + 1));
+  auto [out, digits, n] = shortest_digits(v);
   const int k = static_cast<int>(digits.size());
-  const int n = exp10 + 1;  // digits before the decimal point
   if (n > 0 && n < k) {
     out += digits.substr(0, static_cast<std::size_t>(n));
     out += '.';
