@@ -3,8 +3,6 @@
 // failures, Ruby-style optional arguments. Without the Ruby peer (RESQUE_RUBY_PEER_DIR, see
 // scripts/ruby-peer.sh) every test skips, saying how to get it.
 //
-// Tests named DISABLED_ are rows of issue 11's table that fail today; each says which feature
-// enables it.
 #include <gtest/gtest.h>
 #include <signal.h>
 
