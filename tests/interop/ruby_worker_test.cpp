@@ -2,7 +2,6 @@
 // queue, Ruby's pruners meeting our live and dead workers, what Ruby's tools see of our
 // failures, Ruby-style optional arguments. Without the Ruby peer (RESQUE_RUBY_PEER_DIR, see
 // scripts/ruby-peer.sh) every test skips, saying how to get it.
-//
 #include <gtest/gtest.h>
 #include <signal.h>
 
