@@ -15,8 +15,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   // A payload that decoded is re-encoded (the worker's locks, Retry and status do so) and reads
-  // back as the same job.
-  const std::string again = resque::encode_payload(job);
+  // back as the same job: whole in node's dialect, which carries the queue; without the queue in
+  // Ruby's, whose payload names none (the queue is the list it sits in).
+  const std::string again = resque::encode_payload(job, resque::Dialect::node);
   if (!(resque::decode_payload(again) == job)) std::abort();
+  resque::Job ruby = resque::decode_payload(resque::encode_payload(job, resque::Dialect::ruby));
+  ruby.queue = job.queue;
+  if (!(ruby == job)) std::abort();
   return 0;
 }
