@@ -19,6 +19,9 @@ cmake --build "$build" --target unit_worker integration_worker integration_worke
   faults_scheduler sched_worker_child unit_plugins integration_plugins integration_lock \
   faults_plugins plugin_enqueue_child plugin_lock_child
 
+# Tests are registered at configure time: those of targets not built above (embedding,
+# backtrace, scheduler index: not yet run under TSan) are excluded by name, with the signal test
+# that TSan's deferred signal delivery stalls.
 export TSAN_OPTIONS=${TSAN_OPTIONS:-"halt_on_error=0 second_deadlock_stack=1 history_size=4"}
 cd "$build"
 # Interop tests need peers and are covered by the plain run.
@@ -28,4 +31,5 @@ cd "$build"
 # ASan runs. To be looked at, not a race TSan found.
 # shellcheck disable=SC2086
 ctest --output-on-failure -j"$(nproc)" -L "worker|scheduler|plugins" -LE "interop|ruby" \
-  -E "RunUntilSignalledMapsRubysSignals" --timeout 600 ${CTEST_ARGS:-}
+  -E "RunUntilSignalledMapsRubysSignals|^Embedding|^FailureBacktrace|^SchedulerIndex" \
+  --timeout 600 ${CTEST_ARGS:-}
