@@ -14,6 +14,7 @@
 
 #include "emit.hpp"
 #include "log_limit.hpp"
+#include "own_thread.hpp"
 #include "resque/connection.hpp"
 #include "resque/keys.hpp"
 #include "resque/queue.hpp"
@@ -79,15 +80,7 @@ struct Scheduler::State {
   bool stop_flag = false;
   std::thread thread;
 
-  // The last reference may be dropped on the scheduler's own thread (the Scheduler destroyed
-  // from one of its event callbacks): a thread cannot join itself, so it is detached then.
-  ~State() {
-    if (!thread.joinable()) return;
-    if (thread.get_id() == std::this_thread::get_id())
-      thread.detach();
-    else
-      thread.join();
-  }
+  ~State() { detail::join_or_detach(thread); }  // own_thread.hpp
 
   void log(LogLevel level, const std::string& msg) const {
     if (opts.log) opts.log(level, msg);

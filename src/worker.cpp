@@ -14,6 +14,7 @@
 #include "hooks.hpp"
 #include "log_limit.hpp"
 #include "notifier.hpp"
+#include "own_thread.hpp"
 #include "protocol/worker.hpp"
 #include "protocol/worker_scripts.hpp"
 #include "queue_patterns.hpp"
@@ -111,15 +112,7 @@ struct Worker::State {
   bool finished = true;
   std::thread thread;
 
-  // The last reference may be dropped on the worker's own thread (the Worker was destroyed
-  // from one of its jobs, or abandoned): a thread cannot join itself, so it is detached then.
-  ~State() {
-    if (!thread.joinable()) return;
-    if (thread.get_id() == std::this_thread::get_id())
-      thread.detach();
-    else
-      thread.join();
-  }
+  ~State() { detail::join_or_detach(thread); }  // own_thread.hpp
 
   // Once stop() has given up on this worker (abandoned), its thread may outlive the Worker's
   // owner: it calls no more user code (logs, events) from then on.
