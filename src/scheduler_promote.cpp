@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 
 #include "hooks.hpp"
 #include "protocol/scheduler_scripts.hpp"
@@ -61,10 +62,13 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
                                       bool& more) {
   const auto deadline = std::chrono::steady_clock::now() + budget;
   std::size_t promoted = 0;
+  std::optional<std::int64_t> pass_now;  // every round of this pass judges "due" by this time
   for (;;) {
-    const protocol::DueBatch due = protocol::delayed_due(conn, keys, opts.promotion_batch_size);
+    const protocol::DueBatch due =
+        protocol::delayed_due(conn, keys, opts.promotion_batch_size, pass_now);
     if (due.due.empty()) return promoted;
     const std::int64_t now = due.now;
+    pass_now = now;
     // The due timestamps of this round, promoted together by one script.
     struct Group {
       std::string ts;

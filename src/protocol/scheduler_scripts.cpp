@@ -13,9 +13,11 @@ std::vector<std::string_view> views(const std::vector<std::string>& v) {
 }
 }  // namespace
 
-DueBatch delayed_due(Connection& conn, const Keys& keys, long long batch) {
-  const Reply r = conn.eval(scripts::delayed_due(), {keys.delayed_schedule()},
-                            {keys.prefix(), std::to_string(batch)});
+DueBatch delayed_due(Connection& conn, const Keys& keys, long long batch,
+                     std::optional<std::int64_t> upto) {
+  std::vector<std::string> argv{keys.prefix(), std::to_string(batch)};
+  if (upto) argv.push_back(std::to_string(*upto));
+  const Reply r = conn.eval(scripts::delayed_due(), {keys.delayed_schedule()}, views(argv));
   DueBatch out;
   const std::string_view now = r.element(0).str();
   if (std::from_chars(now.data(), now.data() + now.size(), out.now).ec != std::errc())

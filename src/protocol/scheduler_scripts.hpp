@@ -20,12 +20,13 @@ struct DueTimestamp {
   bool wrong_type = false;
 };
 /// The due timestamps (oldest first) with up to `batch` of their items in all (read-only), on
-/// Redis' clock.
+/// Redis' clock, but no later than `upto` when given (the `now` of a pass's first round).
 struct DueBatch {
-  std::int64_t now = 0;  ///< Redis TIME, seconds
+  std::int64_t now = 0;  ///< Redis TIME, seconds (or `upto`, when earlier)
   std::vector<DueTimestamp> due;
 };
-DueBatch delayed_due(Connection& conn, const Keys& keys, long long batch);
+DueBatch delayed_due(Connection& conn, const Keys& keys, long long batch,
+                     std::optional<std::int64_t> upto = std::nullopt);
 
 /// What promotion does with one delayed item.
 enum class PromoteAction {

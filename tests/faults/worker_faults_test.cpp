@@ -92,6 +92,8 @@ TEST(WorkerFaults, RedisRestartWhileIdle) {
   push_raw(c2, "q", R"({"class":"Rec","args":["raw-after-restart"]})");
   ASSERT_TRUE(eventually([&] { return performed->count("raw-after-restart") == 1; }));
   EXPECT_TRUE(is_member(c2, "resque:workers", w.id()));
+  // A job is counted by the step after it (the one that finishes it), so poll for the count.
+  EXPECT_TRUE(eventually([&] { return w.jobs_done() == 2; }));
   EXPECT_EQ(get_int(c2, "resque:stat:processed"), 2);
 }
 

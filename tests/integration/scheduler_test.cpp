@@ -353,6 +353,41 @@ TEST(SchedulerPromotion, VetoedPromotionIsDeferredThenPromoted) {
   EXPECT_EQ(c.command({"ZCARD", "resque:delayed_queue_schedule"}).integer(), 0);
 }
 
+// A pass judges "due" by the time of its first round: an item it deferred (to now + the retry
+// delay) is not promoted again by the same pass once the clock has moved past that.
+TEST(SchedulerPromotion, AnItemDeferredByAVetoIsNotTriedAgainInTheSamePass) {
+  RedisServer server;
+  Connection c(server.options());
+  struct SlowVeto : Plugin {
+    Connection* clock = nullptr;
+    std::atomic<int> before{0};
+    std::string name() const override { return "SlowVeto"; }
+    bool before_enqueue(HookContext&) override {
+      if (++before == 1) {
+        // Hold the first veto until Redis' clock is past the deferred time (now + 1 s).
+        const auto t0 = std::stoll(clock->command({"TIME"}).element(0).string());
+        eventually(
+            [&] { return std::stoll(clock->command({"TIME"}).element(0).string()) >= t0 + 2; });
+      }
+      return false;
+    }
+  };
+  auto veto = std::make_shared<SlowVeto>();
+  veto->clock = &c;
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define_raw("Locked", [](const Job&) {}, {veto});
+  Queue q(server.options());
+  q.enqueue_at(std::chrono::system_clock::now() - std::chrono::seconds(2), "q", "Locked",
+               Json::array({7}));
+  auto o = fast_scheduler("s1");
+  o.veto_retry_delay = std::chrono::seconds(1);
+  o.poll_interval = std::chrono::seconds(30);  // the pass's time budget: rounds are not cut short
+  Scheduler s(server.options(), reg, o);
+  EXPECT_EQ(s.run_once().promoted, 0u);
+  EXPECT_EQ(veto->before, 1);
+  EXPECT_EQ(c.command({"ZCARD", "resque:delayed_queue_schedule"}).integer(), 1);
+}
+
 TEST(SchedulerPromotion, VetoPolicyPushOrDropAndHooksOff) {
   RedisServer server;
   Connection c(server.options());
