@@ -91,20 +91,24 @@ TEST(PluginFaults, ConcurrencySlotOfAKilledWorkerFreesAfterItsTtl) {
   Worker w(server.options(), reg, wo);
   w.start();
   ASSERT_TRUE(eventually([&] { return refused > 0; }));
+  // What a Scheduler does with the re-enqueued job (time ignored), in one script as the
+  // Scheduler's promotion is: done in separate commands, the worker's next re-enqueue into the
+  // same second could land between "the list is empty" and the ZREM, orphaning the item.
+  const std::string promote_one = R"(
+    local ts = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+    if not ts then return 0 end
+    local list = ARGV[1] .. 'delayed:' .. ts
+    local job = redis.call('LPOP', list)
+    if job then
+      redis.call('DEL', ARGV[1] .. 'timestamps:' .. job)
+      redis.call('RPUSH', KEYS[2], job)
+    end
+    if redis.call('LLEN', list) == 0 then redis.call('ZREM', KEYS[1], ts) end
+    return 1)";
   ASSERT_TRUE(eventually(
       [&] {
-        // What a Scheduler does with the re-enqueued job (time ignored).
-        auto item = c.command({"ZRANGE", "resque:delayed_queue_schedule", "0", "0"});
-        if (item.size() == 1) {
-          const std::string list = "resque:delayed:" + item.element(0).string();
-          auto job = c.command({"LPOP", list});
-          if (!job.is_nil()) {
-            c.command({"DEL", "resque:timestamps:" + job.string()});
-            c.command({"RPUSH", "resque:queue:held", job.string()});
-          }
-          if (c.command({"LLEN", list}).integer() == 0)
-            c.command({"ZREM", "resque:delayed_queue_schedule", item.element(0).string()});
-        }
+        c.command({"EVAL", promote_one, "2", "resque:delayed_queue_schedule", "resque:queue:held",
+                   "resque:"});
         return performed == 1;
       },
       15s));

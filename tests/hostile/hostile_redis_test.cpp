@@ -48,7 +48,8 @@ TEST(Hostile, HundredThousandDeepArgsBecomeAFailureRecord) {
   push_raw(c, "q", "{\"class\":\"Good\",\"args\":[]}");
   Worker w(server.options(), reg, fast_worker({"q"}));
   w.start();
-  ASSERT_TRUE(eventually([&] { return *good == 1 && get_int(c, "resque:stat:failed") == 1; }));
+  // Both jobs finished (a job is finished by the step after it): nothing left in flight.
+  ASSERT_TRUE(eventually([&] { return *good == 1 && w.jobs_done() == 2; }));
   EXPECT_TRUE(w.running());
   const auto failed = lrange(c, "resque:failed");
   ASSERT_EQ(failed.size(), 1u);
@@ -98,7 +99,8 @@ TEST(Hostile, MaxPayloadSizeAtEnqueueAndAtFetch) {
   wo.max_payload_bytes = 100;
   Worker w(server.options(), reg, wo);
   w.start();
-  ASSERT_TRUE(eventually([&] { return *good == 1 && get_int(c, "resque:stat:failed") == 1; }));
+  // Both jobs finished (a job is finished by the step after it): nothing left in flight.
+  ASSERT_TRUE(eventually([&] { return *good == 1 && w.jobs_done() == 2; }));
   const auto failed = lrange(c, "resque:failed");
   ASSERT_EQ(failed.size(), 1u);
   const Json rec = decode_json(failed[0]);
@@ -183,7 +185,10 @@ TEST(Hostile, EveryRowOfTheTableWhileWorkersAndASchedulerRun) {
       [&] {
         return *good == good_total &&
                c.command({"LLEN", "resque:failed"}).integer() == bad_expected &&
-               c.command({"SISMEMBER", "resque:workers", dead}).integer() == 0;
+               c.command({"SISMEMBER", "resque:workers", dead}).integer() == 0 &&
+               // the last job is finished (out of flight) by the step after it
+               c.command({"LLEN", "resque:inflight:" + w1.id()}).integer() == 0 &&
+               c.command({"LLEN", "resque:inflight:" + w2.id()}).integer() == 0;
       },
       std::chrono::seconds(30));
   const long long failed_records = c.command({"LLEN", "resque:failed"}).integer();

@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -20,20 +22,32 @@
 
 namespace resque::test {
 
+// Not from the kernel's ephemeral range (what bind to port 0 returns): ports from that range
+// are handed to every client socket too, so another test's connection, or its free_port(),
+// could take the port between our check and redis-server's bind, or while a test restarts its
+// server. A random port below the range is checked free instead. The ceiling keeps port+10000
+// (a cluster node's bus port) below the ephemeral range as well.
 int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    throw std::runtime_error("free_port: bind failed");
+  int floor_of_ephemeral = 32768;
+  {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    int lo = 0;
+    if (range >> lo && lo > 20000) floor_of_ephemeral = lo;
   }
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  static std::mt19937 rng(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+  std::uniform_int_distribution<int> pick(10000, floor_of_ephemeral - 10001);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = pick(rng);
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (ok) return port;
+  }
+  throw std::runtime_error("free_port: no free port found below the ephemeral range");
 }
 
 namespace {
@@ -229,7 +243,15 @@ void RedisServer::wait_ready() {
     }
     try {
       Connection c(o);
-      if (c.command({"PING"}).str() == "PONG") return;
+      if (c.command({"PING"}).str() == "PONG") {
+        // The answer must come from our redis-server, not from another test's that holds the
+        // port (ours then fails to bind and exits): then the caller tries another port.
+        const std::string info = c.command({"INFO", "server"}).string();
+        const auto at = info.find("process_id:");
+        if (at != std::string::npos && std::stol(info.substr(at + 11)) == pid_) return;
+        throw std::runtime_error("port " + std::to_string(port_) +
+                                 " is answered by another redis-server");
+      }
     } catch (const resque::Error&) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
