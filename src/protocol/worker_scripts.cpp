@@ -85,8 +85,17 @@ StepResult WorkerStep::run(Connection& conn, const StepArgs& a,
   argv_[6] = pieces.mid;
   argv_[7] = pieces.tail;
   argv_[8] = a.token;
-  key_views_.assign(keys_v_.begin(), keys_v_.end());
-  arg_views_.assign(argv_.begin(), argv_.end());
+  if (a.only_queue && *a.only_queue < queues_.size()) {
+    // One queue: the script's single-LPOP path (a worker on "*" with 1,000 queues otherwise
+    // sends, and Lua interns, 2,000 strings per step).
+    key_views_.assign(keys_v_.begin(), keys_v_.begin() + kFixedKeys);
+    key_views_.push_back(keys_v_[kFixedKeys + *a.only_queue]);
+    arg_views_.assign(argv_.begin(), argv_.begin() + kStepArgs);
+    arg_views_.push_back(argv_[kStepArgs + *a.only_queue]);
+  } else {
+    key_views_.assign(keys_v_.begin(), keys_v_.end());
+    arg_views_.assign(argv_.begin(), argv_.end());
+  }
   const Reply r = conn.eval(scripts::worker_step(), key_views_, arg_views_);
   StepResult out;
   if (r.is_nil()) return out;

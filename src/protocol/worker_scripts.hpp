@@ -30,6 +30,9 @@ struct StepArgs {
   bool take = true;              ///< take the next job
   std::string run_at;            ///< the new status's run_at
   std::string token;             ///< the token for the job taken now
+  /// Take only from queues[*only_queue] (the caller knows the queues above it were empty a
+  /// moment ago): the script is sent that one queue, not the whole list. Unset: every queue.
+  std::optional<std::size_t> only_queue;
 };
 
 struct StepResult {
