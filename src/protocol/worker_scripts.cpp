@@ -1,5 +1,6 @@
 #include "protocol/worker_scripts.hpp"
 
+#include "redis/sha1.hpp"
 #include "resque/error.hpp"
 #include "scripts.hpp"
 #include "time/timefmt.hpp"
@@ -74,11 +75,14 @@ StepResult WorkerStep::run(Connection& conn, const StepArgs& a,
       argv_.push_back(q);
     }
   }
-  keys_v_[kCounterKey] = keys_.recovered(a.finished_payload);
+  // The finished job's digest names its recovery counter and guards a finish without status.
+  const std::string digest =
+      a.finish == Finish::None ? std::string() : detail::sha1_hex(a.finished_payload);
+  keys_v_[kCounterKey] = keys_.key("resque-cpp:recovered:" + digest);
   const StatusPieces pieces = status_pieces(a.run_at, worker_.name, a.token);
   argv_[0] = finish_name(a.finish);
   argv_[1] = a.finish == Finish::None ? std::string() : status_tail(worker_.name, a.finished_token);
-  argv_[2] = a.finished_payload;
+  argv_[2] = digest;
   argv_[3] = a.failure;
   argv_[4] = a.take ? "1" : "0";
   argv_[5] = pieces.head;
