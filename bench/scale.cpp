@@ -31,6 +31,7 @@ namespace {
 
 struct Scale {
   bool quick = false, big = false, node = true;
+  std::vector<long> payload_bytes = {1000, 100000, 1000000};
   int reps = 3;
   std::vector<std::string> curves = {"promote", "many", "queues", "wake", "del", "payload"};
   bool on(const std::string& c) const {
@@ -63,6 +64,8 @@ struct Point {
   // perform (payload curve).
   double node_jobs_per_s = 0, node_redis_us = 0;
   double mb_enqueue = 0, mb_perform = 0, node_mb_enqueue = 0, node_mb_perform = 0;
+  // Payload curve: the enqueue phase's share of redis_us / node_redis_us.
+  double redis_enqueue_us = 0, node_redis_enqueue_us = 0;
 };
 // Where the node side runs from (node_unavailable() empty when it can).
 Settings node_settings;
@@ -97,7 +100,8 @@ Point median_point(int reps, const std::function<Point()>& f) {
   };
   for (auto field :
        {&Point::redis_us, &Point::node_jobs_per_s, &Point::node_redis_us, &Point::mb_enqueue,
-        &Point::mb_perform, &Point::node_mb_enqueue, &Point::node_mb_perform})
+        &Point::mb_perform, &Point::node_mb_enqueue, &Point::node_mb_perform,
+        &Point::redis_enqueue_us, &Point::node_redis_enqueue_us})
     med(field);
   print_point(p);
   points.push_back(p);
@@ -341,7 +345,7 @@ Point payload_point(const ConnectionOptions& o, long bytes, long jobs) {
   const double ping = ping_rate(o);
   const double r0 = redis_cpu_seconds(o), t0 = now_s();
   for (long i = 0; i < jobs; ++i) queue.enqueue("bench_big", "BigJob", Json::array({arg}));
-  const double te = now_s() - t0;
+  const double te = now_s() - t0, re = redis_cpu_seconds(o) - r0;
   WorkerOptions wo;
   wo.queues = {"bench_big"};
   Worker w(o, registry, wo);
@@ -364,6 +368,7 @@ Point payload_point(const ConnectionOptions& o, long bytes, long jobs) {
           ""};
   p.mb_enqueue = mb / te;
   p.mb_perform = mb / tp;
+  p.redis_enqueue_us = re / static_cast<double>(jobs) * 1e6;
   if (with_node) {
     c.command({"FLUSHALL"});
     const double n0 = redis_cpu_seconds(o);
@@ -375,6 +380,7 @@ Point payload_point(const ConnectionOptions& o, long bytes, long jobs) {
     p.node_jobs_per_s = nr.at("jobs_per_s").get<double>();
     p.node_mb_enqueue = nr.at("enqueue_mb_s").get<double>();
     p.node_mb_perform = nr.at("perform_mb_s").get<double>();
+    p.node_redis_enqueue_us = nr.at("redis_enqueue_us").get<double>();
   }
   return p;
 }
@@ -388,6 +394,8 @@ int main(int argc, char** argv) {
     if (a == "--quick") {
       s.quick = true;
       s.reps = 1;
+    } else if (a == "--payload-bytes" && i + 1 < argc) {  // e.g. 1000000 (one size)
+      s.payload_bytes = {std::stol(argv[++i])};
     } else if (a == "--no-node") {
       s.node = false;
     } else if (a == "--big") {
@@ -405,9 +413,10 @@ int main(int argc, char** argv) {
         p = q + 1;
       }
     } else {
-      fprintf(stderr,
-              "usage: resque_scale_bench [--quick] [--big] [--no-node] [--reps N] "
-              "[--curves promote,many,queues,wake,del,payload]\n");
+      fprintf(
+          stderr,
+          "usage: resque_scale_bench [--quick] [--big] [--no-node] [--reps N] [--payload-bytes B] "
+          "[--curves promote,many,queues,wake,del,payload]\n");
       return 2;
     }
   }
@@ -451,9 +460,10 @@ int main(int argc, char** argv) {
       for (long n : ns) median_point(r, [&] { return del_point(o, n); });
     }
     if (s.on("payload")) {
-      median_point(r, [&] { return payload_point(o, 1000, s.quick ? 500 : 5000); });
-      median_point(r, [&] { return payload_point(o, 100000, s.quick ? 50 : 500); });
-      median_point(r, [&] { return payload_point(o, 1000000, s.quick ? 10 : 50); });
+      for (long bytes : s.payload_bytes) {
+        const long jobs = bytes >= 1000000 ? 50 : bytes >= 100000 ? 500 : 5000;
+        median_point(r, [&] { return payload_point(o, bytes, s.quick ? jobs / 5 : jobs); });
+      }
     }
   } catch (const std::exception& e) {
     fprintf(stderr, "scale bench: %s\n", e.what());
@@ -466,11 +476,14 @@ int main(int argc, char** argv) {
   for (const auto& p : points) {
     std::string notes = p.extra;
     if (p.mb_perform > 0) {
-      notes = fmt::format("enqueue {:.1f} MB/s, perform {:.1f} MB/s", p.mb_enqueue, p.mb_perform);
+      notes = fmt::format("enqueue {:.1f} MB/s, perform {:.1f} MB/s (Redis us/job: enqueue {:.0f})",
+                          p.mb_enqueue, p.mb_perform, p.redis_enqueue_us);
       if (p.node_mb_perform > 0)
-        notes += fmt::format("; node enqueue {:.1f} MB/s, perform {:.1f} MB/s ({:.2f}x, {:.2f}x)",
-                             p.node_mb_enqueue, p.node_mb_perform, p.mb_enqueue / p.node_mb_enqueue,
-                             p.mb_perform / p.node_mb_perform);
+        notes += fmt::format(
+            "; node enqueue {:.1f} MB/s, perform {:.1f} MB/s (enqueue {:.0f}); ours/node {:.2f}x, "
+            "{:.2f}x",
+            p.node_mb_enqueue, p.node_mb_perform, p.node_redis_enqueue_us,
+            p.mb_enqueue / p.node_mb_enqueue, p.mb_perform / p.node_mb_perform);
     }
     const std::string nj = p.node_jobs_per_s > 0 ? fmt::format("{:.0f}", p.node_jobs_per_s) : "";
     const std::string nr = p.node_jobs_per_s > 0 ? fmt::format("{:.1f}", p.node_redis_us) : "";

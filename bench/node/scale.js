@@ -57,15 +57,28 @@ async function drain(a, queues, jobs, check) {
     const queue = new Queue({ connection: connection(a) }, {});
     queue.on("error", fail);
     await queue.connect();
+    const redisCpu = async () => {
+      const info = await queue.connection.redis.info("cpu");
+      const f = (k) => Number(new RegExp(k + ":([0-9.]+)").exec(info)[1]);
+      return f("used_cpu_user") + f("used_cpu_sys");
+    };
+    const r0 = await redisCpu();
     const t0 = performance.now();
     for (let i = 0; i < a.jobs; i++) await queue.enqueue("bench_big_node", "BigJob", [arg]);
     const te = (performance.now() - t0) / 1000;
+    const re = (await redisCpu()) - r0;
     await queue.end();
     const tp = await drain(a, ["bench_big_node"], a.jobs, (s) => {
       if (s.length !== a.bytes) throw new Error("short payload");
     });
     const mb = (a.bytes * a.jobs) / 1e6;
-    print({ jobs: a.jobs, enqueue_mb_s: mb / te, perform_mb_s: mb / tp, jobs_per_s: a.jobs / tp });
+    print({
+      jobs: a.jobs,
+      enqueue_mb_s: mb / te,
+      perform_mb_s: mb / tp,
+      jobs_per_s: a.jobs / tp,
+      redis_enqueue_us: (re / a.jobs) * 1e6,
+    });
   } else {
     throw new Error("--mode queues|payload");
   }
