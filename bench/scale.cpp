@@ -181,7 +181,7 @@ void node_queues(const ConnectionOptions& o, Point& p, const std::string& which,
   const double r0 = redis_cpu_seconds(o);
   auto child = node_start(node_settings, o, "scale.js",
                           {"--mode", "queues", "--which", which, "--jobs", std::to_string(jobs)});
-  const Json r = child->result(std::chrono::seconds(600));
+  const Json r = child->result(std::chrono::seconds(120));
   p.node_redis_us = (redis_cpu_seconds(o) - r0) / static_cast<double>(jobs) * 1e6;
   p.node_jobs_per_s = r.at("jobs_per_s").get<double>();
 }
@@ -375,7 +375,7 @@ Point payload_point(const ConnectionOptions& o, long bytes, long jobs) {
     auto child = node_start(
         node_settings, o, "scale.js",
         {"--mode", "payload", "--bytes", std::to_string(bytes), "--jobs", std::to_string(jobs)});
-    const Json nr = child->result(std::chrono::seconds(600));
+    const Json nr = child->result(std::chrono::seconds(120));
     p.node_redis_us = (redis_cpu_seconds(o) - n0) / static_cast<double>(jobs) * 1e6;
     p.node_jobs_per_s = nr.at("jobs_per_s").get<double>();
     p.node_mb_enqueue = nr.at("enqueue_mb_s").get<double>();
