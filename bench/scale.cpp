@@ -66,6 +66,8 @@ struct Point {
   double mb_enqueue = 0, mb_perform = 0, node_mb_enqueue = 0, node_mb_perform = 0;
   // Payload curve: the enqueue phase's share of redis_us / node_redis_us.
   double redis_enqueue_us = 0, node_redis_enqueue_us = 0;
+  // Payload curve: client CPU per enqueue (ours: the whole process; node: its process).
+  double client_enqueue_us = 0, node_client_enqueue_us = 0;
 };
 // Where the node side runs from (node_unavailable() empty when it can).
 Settings node_settings;
@@ -101,7 +103,8 @@ Point median_point(int reps, const std::function<Point()>& f) {
   for (auto field :
        {&Point::redis_us, &Point::node_jobs_per_s, &Point::node_redis_us, &Point::mb_enqueue,
         &Point::mb_perform, &Point::node_mb_enqueue, &Point::node_mb_perform,
-        &Point::redis_enqueue_us, &Point::node_redis_enqueue_us})
+        &Point::redis_enqueue_us, &Point::node_redis_enqueue_us, &Point::client_enqueue_us,
+        &Point::node_client_enqueue_us})
     med(field);
   print_point(p);
   points.push_back(p);
@@ -343,9 +346,9 @@ Point payload_point(const ConnectionOptions& o, long bytes, long jobs) {
   const std::string arg(static_cast<std::size_t>(bytes), 'x');
   Queue queue(o);
   const double ping = ping_rate(o);
-  const double r0 = redis_cpu_seconds(o), t0 = now_s();
+  const double r0 = redis_cpu_seconds(o), t0 = now_s(), c0 = cpu_seconds();
   for (long i = 0; i < jobs; ++i) queue.enqueue("bench_big", "BigJob", Json::array({arg}));
-  const double te = now_s() - t0, re = redis_cpu_seconds(o) - r0;
+  const double te = now_s() - t0, re = redis_cpu_seconds(o) - r0, ce = cpu_seconds() - c0;
   WorkerOptions wo;
   wo.queues = {"bench_big"};
   Worker w(o, registry, wo);
@@ -369,6 +372,7 @@ Point payload_point(const ConnectionOptions& o, long bytes, long jobs) {
   p.mb_enqueue = mb / te;
   p.mb_perform = mb / tp;
   p.redis_enqueue_us = re / static_cast<double>(jobs) * 1e6;
+  p.client_enqueue_us = ce / static_cast<double>(jobs) * 1e6;
   if (with_node) {
     c.command({"FLUSHALL"});
     const double n0 = redis_cpu_seconds(o);
@@ -381,6 +385,7 @@ Point payload_point(const ConnectionOptions& o, long bytes, long jobs) {
     p.node_mb_enqueue = nr.at("enqueue_mb_s").get<double>();
     p.node_mb_perform = nr.at("perform_mb_s").get<double>();
     p.node_redis_enqueue_us = nr.at("redis_enqueue_us").get<double>();
+    p.node_client_enqueue_us = nr.at("client_enqueue_us").get<double>();
   }
   return p;
 }
@@ -476,13 +481,15 @@ int main(int argc, char** argv) {
   for (const auto& p : points) {
     std::string notes = p.extra;
     if (p.mb_perform > 0) {
-      notes = fmt::format("enqueue {:.1f} MB/s, perform {:.1f} MB/s (Redis us/job: enqueue {:.0f})",
-                          p.mb_enqueue, p.mb_perform, p.redis_enqueue_us);
+      notes = fmt::format(
+          "enqueue {:.1f} MB/s, perform {:.1f} MB/s (us/job of an enqueue: Redis {:.0f}, client "
+          "{:.0f})",
+          p.mb_enqueue, p.mb_perform, p.redis_enqueue_us, p.client_enqueue_us);
       if (p.node_mb_perform > 0)
         notes += fmt::format(
-            "; node enqueue {:.1f} MB/s, perform {:.1f} MB/s (enqueue {:.0f}); ours/node {:.2f}x, "
-            "{:.2f}x",
-            p.node_mb_enqueue, p.node_mb_perform, p.node_redis_enqueue_us,
+            "; node enqueue {:.1f} MB/s, perform {:.1f} MB/s (Redis {:.0f}, client {:.0f}); "
+            "ours/node {:.2f}x, {:.2f}x",
+            p.node_mb_enqueue, p.node_mb_perform, p.node_redis_enqueue_us, p.node_client_enqueue_us,
             p.mb_enqueue / p.node_mb_enqueue, p.mb_perform / p.node_mb_perform);
     }
     const std::string nj = p.node_jobs_per_s > 0 ? fmt::format("{:.0f}", p.node_jobs_per_s) : "";

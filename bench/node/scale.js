@@ -67,9 +67,11 @@ async function drain(a, queues, jobs, check) {
       return f("used_cpu_user") + f("used_cpu_sys");
     };
     const r0 = await redisCpu();
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < a.jobs; i++) await queue.enqueue("bench_big_node", "BigJob", [arg]);
     const te = (performance.now() - t0) / 1000;
+    const ce = process.cpuUsage(c0);
     const re = (await redisCpu()) - r0;
     await queue.end();
     const tp = await drain(a, ["bench_big_node"], a.jobs, (s) => {
@@ -82,6 +84,7 @@ async function drain(a, queues, jobs, check) {
       perform_mb_s: mb / tp,
       jobs_per_s: a.jobs / tp,
       redis_enqueue_us: (re / a.jobs) * 1e6,
+      client_enqueue_us: (ce.user + ce.system) / a.jobs,
     });
   } else {
     throw new Error("--mode queues|payload");
