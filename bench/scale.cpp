@@ -30,7 +30,8 @@ using namespace resque::bench;
 namespace {
 
 struct Scale {
-  bool quick = false, big = false;
+  bool quick = false, big = false, node = true;
+  std::vector<long> payload_bytes = {1000, 100000, 1000000};
   int reps = 3;
   std::vector<std::string> curves = {"promote", "many", "queues", "wake", "del", "payload"};
   bool on(const std::string& c) const {
@@ -59,12 +60,31 @@ struct Point {
   std::string curve, x;
   double jobs_per_s = 0, redis_us = 0, ping = 0;
   std::string extra;
+  // node-resque on the same data in the same run (0: not measured); node_mb: MB/s enqueue,
+  // perform (payload curve).
+  double node_jobs_per_s = 0, node_redis_us = 0;
+  double mb_enqueue = 0, mb_perform = 0, node_mb_enqueue = 0, node_mb_perform = 0;
+  // Payload curve: the enqueue phase's share of redis_us / node_redis_us.
+  double redis_enqueue_us = 0, node_redis_enqueue_us = 0;
+  // Payload curve: client CPU per enqueue (ours: the whole process; node: its process).
+  double client_enqueue_us = 0, node_client_enqueue_us = 0;
 };
+// Where the node side runs from (node_unavailable() empty when it can).
+Settings node_settings;
+bool with_node = false;
 std::vector<Point> points;
 
 void print_point(const Point& p) {
   fprintf(stderr, "  %-28s %-10s %12.0f jobs/s  %8.1f us Redis/job  PING %7.0f/s  %s\n",
           p.curve.c_str(), p.x.c_str(), p.jobs_per_s, p.redis_us, p.ping, p.extra.c_str());
+  if (p.mb_perform > 0)
+    fprintf(stderr, "  %-39s enqueue %.1f MB/s, perform %.1f MB/s\n", "", p.mb_enqueue,
+            p.mb_perform);
+  if (p.node_jobs_per_s > 0)
+    fprintf(stderr,
+            "  %-28s %-10s %12.0f jobs/s  %8.1f us Redis/job  enqueue %.1f, perform %.1f MB/s\n",
+            "  node-resque", "", p.node_jobs_per_s, p.node_redis_us, p.node_mb_enqueue,
+            p.node_mb_perform);
 }
 
 // Median of `reps` runs of f (each returns a Point) by jobs/s; other fields from the same run.
@@ -74,9 +94,18 @@ Point median_point(int reps, const std::function<Point()>& f) {
   std::sort(runs.begin(), runs.end(),
             [](const Point& a, const Point& b) { return a.jobs_per_s < b.jobs_per_s; });
   Point p = runs[runs.size() / 2];
-  std::vector<double> r;
-  for (auto& x : runs) r.push_back(x.redis_us);
-  p.redis_us = median(r);
+  // Every other figure: its own median over the runs.
+  auto med = [&](double Point::*field) {
+    std::vector<double> v;
+    for (auto& x : runs) v.push_back(x.*field);
+    p.*field = median(v);
+  };
+  for (auto field :
+       {&Point::redis_us, &Point::node_jobs_per_s, &Point::node_redis_us, &Point::mb_enqueue,
+        &Point::mb_perform, &Point::node_mb_enqueue, &Point::node_mb_perform,
+        &Point::redis_enqueue_us, &Point::node_redis_enqueue_us, &Point::client_enqueue_us,
+        &Point::node_client_enqueue_us})
+    med(field);
   print_point(p);
   points.push_back(p);
   return p;
@@ -125,8 +154,8 @@ Point promote_point(const ConnectionOptions& o, long n, bool distinct) {
 
 // ---- one worker, many queues ---------------------------------------------------------------
 
-Point queues_point(const ConnectionOptions& o, const std::string& which, long jobs) {
-  Connection c(o);
+// 1,000 queues in `queues`, `jobs` jobs in the last one (every other queue is empty).
+std::vector<std::string> fill_queues(Connection& c, long jobs) {
   c.command({"FLUSHALL"});
   const int kQueues = 1000;
   std::vector<std::string> names;
@@ -143,6 +172,28 @@ for i = 1, tonumber(ARGV[1]) do
   redis.call('RPUSH', KEYS[1], '{"class":"NoopJob","queue":"' .. ARGV[2] .. '","args":[' .. i .. ']}')
 end)";
   c.command({"EVAL", kFill, "1", Keys().queue(target), std::to_string(jobs), target});
+  return names;
+}
+
+// node-resque's Worker on the same data (node/scale.js): jobs/s and Redis CPU per job (from
+// the child's start: its connect and registration are counted too).
+void node_queues(const ConnectionOptions& o, Point& p, const std::string& which, long jobs) {
+  if (!with_node) return;
+  Connection c(o);
+  fill_queues(c, jobs);
+  const double r0 = redis_cpu_seconds(o);
+  auto child = node_start(node_settings, o, "scale.js",
+                          {"--mode", "queues", "--which", which, "--jobs", std::to_string(jobs)});
+  const Json r = child->result(std::chrono::seconds(120));
+  p.node_redis_us = (redis_cpu_seconds(o) - r0) / static_cast<double>(jobs) * 1e6;
+  p.node_jobs_per_s = r.at("jobs_per_s").get<double>();
+}
+
+Point queues_point(const ConnectionOptions& o, const std::string& which, long jobs,
+                   long node_jobs) {
+  Connection c(o);
+  const auto names = fill_queues(c, jobs);
+  const std::string target = names.back();
   auto registry = std::make_shared<JobRegistry>();
   std::atomic<long> done{0};
   std::mutex mu;
@@ -170,8 +221,10 @@ end)";
   }
   const double t = now_s() - t0, r = redis_cpu_seconds(o) - r0;
   w.stop();
-  return {"worker, 1000 queues, on",           which, static_cast<double>(done.load()) / t,
+  Point p{"worker, 1000 queues, on",           which, static_cast<double>(done.load()) / t,
           r / static_cast<double>(jobs) * 1e6, ping,  ""};
+  node_queues(o, p, which, node_jobs);
+  return p;
 }
 
 // ---- one enqueue into an idle pool ---------------------------------------------------------
@@ -256,14 +309,22 @@ end)";
   if (c.command({"LREM", Keys().queue("bench_del"), "0", ruby}).integer() != 1)
     throw std::runtime_error("LREM removed nothing");
   const double tl = now_s() - t1, rl = redis_cpu_seconds(o) - r1;
+  // The opt-in: only the peers' exact bytes (two LREMs), another job.
+  Queue::DelOptions known;
+  known.known_encodings_only = true;
+  const double r2 = redis_cpu_seconds(o), t2 = now_s();
+  if (queue.del("bench_del", "NoopJob", Json::array({n / 2 + 2}), known) != 1)
+    throw std::runtime_error("del (known encodings only) removed nothing");
+  const double tk = now_s() - t2, rk = redis_cpu_seconds(o) - r2;
   return {"Queue::del on a queue of",
           std::to_string(n),
           1.0 / t,
           r * 1e6,
           ping,
-          fmt::format("{:.2f} ms wall, {:.2f} ms Redis CPU; one LREM (Ruby's Job.destroy) "
-                      "{:.2f} ms wall, {:.2f} ms Redis CPU",
-                      t * 1e3, r * 1e3, tl * 1e3, rl * 1e3)};
+          fmt::format("{:.2f} ms wall, {:.2f} ms Redis CPU; known_encodings_only {:.2f} ms wall, "
+                      "{:.2f} ms Redis CPU; one LREM (Ruby's Job.destroy) {:.2f} ms wall, {:.2f} "
+                      "ms Redis CPU",
+                      t * 1e3, r * 1e3, tk * 1e3, rk * 1e3, tl * 1e3, rl * 1e3)};
 }
 
 // ---- payload size --------------------------------------------------------------------------
@@ -285,9 +346,9 @@ Point payload_point(const ConnectionOptions& o, long bytes, long jobs) {
   const std::string arg(static_cast<std::size_t>(bytes), 'x');
   Queue queue(o);
   const double ping = ping_rate(o);
-  const double r0 = redis_cpu_seconds(o), t0 = now_s();
+  const double r0 = redis_cpu_seconds(o), t0 = now_s(), c0 = cpu_seconds();
   for (long i = 0; i < jobs; ++i) queue.enqueue("bench_big", "BigJob", Json::array({arg}));
-  const double te = now_s() - t0;
+  const double te = now_s() - t0, re = redis_cpu_seconds(o) - r0, ce = cpu_seconds() - c0;
   WorkerOptions wo;
   wo.queues = {"bench_big"};
   Worker w(o, registry, wo);
@@ -300,14 +361,33 @@ Point payload_point(const ConnectionOptions& o, long bytes, long jobs) {
   const double tp = now_s() - t1, r = redis_cpu_seconds(o) - r0;
   w.stop();
   const double mb = static_cast<double>(bytes) * static_cast<double>(jobs) / 1e6;
-  return {"args of",
+  Point p{"args of",
           bytes >= 1000000  ? "1MB"
           : bytes >= 100000 ? "100KB"
                             : "1KB",
           static_cast<double>(done.load()) / tp,
           r / static_cast<double>(jobs) * 1e6,
           ping,
-          fmt::format("enqueue {:.1f} MB/s, perform {:.1f} MB/s", mb / te, mb / tp)};
+          ""};
+  p.mb_enqueue = mb / te;
+  p.mb_perform = mb / tp;
+  p.redis_enqueue_us = re / static_cast<double>(jobs) * 1e6;
+  p.client_enqueue_us = ce / static_cast<double>(jobs) * 1e6;
+  if (with_node) {
+    c.command({"FLUSHALL"});
+    const double n0 = redis_cpu_seconds(o);
+    auto child = node_start(
+        node_settings, o, "scale.js",
+        {"--mode", "payload", "--bytes", std::to_string(bytes), "--jobs", std::to_string(jobs)});
+    const Json nr = child->result(std::chrono::seconds(120));
+    p.node_redis_us = (redis_cpu_seconds(o) - n0) / static_cast<double>(jobs) * 1e6;
+    p.node_jobs_per_s = nr.at("jobs_per_s").get<double>();
+    p.node_mb_enqueue = nr.at("enqueue_mb_s").get<double>();
+    p.node_mb_perform = nr.at("perform_mb_s").get<double>();
+    p.node_redis_enqueue_us = nr.at("redis_enqueue_us").get<double>();
+    p.node_client_enqueue_us = nr.at("client_enqueue_us").get<double>();
+  }
+  return p;
 }
 
 }  // namespace
@@ -319,6 +399,10 @@ int main(int argc, char** argv) {
     if (a == "--quick") {
       s.quick = true;
       s.reps = 1;
+    } else if (a == "--payload-bytes" && i + 1 < argc) {  // e.g. 1000000 (one size)
+      s.payload_bytes = {std::stol(argv[++i])};
+    } else if (a == "--no-node") {
+      s.node = false;
     } else if (a == "--big") {
       s.big = true;
     } else if (a == "--reps" && i + 1 < argc) {
@@ -334,11 +418,19 @@ int main(int argc, char** argv) {
         p = q + 1;
       }
     } else {
-      fprintf(stderr,
-              "usage: resque_scale_bench [--quick] [--big] [--reps N] "
-              "[--curves promote,many,queues,wake,del,payload]\n");
+      fprintf(
+          stderr,
+          "usage: resque_scale_bench [--quick] [--big] [--no-node] [--reps N] [--payload-bytes B] "
+          "[--curves promote,many,queues,wake,del,payload]\n");
       return 2;
     }
+  }
+  node_settings.node_scripts = RESQUE_BENCH_NODE_SCRIPTS;
+  node_settings.node_modules = RESQUE_BENCH_NODE_MODULES;
+  if (s.node) {
+    const std::string why = node_unavailable(node_settings);
+    with_node = why.empty();
+    if (!with_node) fprintf(stderr, "node-resque points left out: %s\n", why.c_str());
   }
   resque::test::RedisServer server;
   ConnectionOptions o = server.options();
@@ -359,7 +451,11 @@ int main(int argc, char** argv) {
         median_point(r, [&] { return promote_point(o, n, true); });
     if (s.on("queues"))
       for (const char* w : {"1", "100", "*"})
-        median_point(r, [&] { return queues_point(o, w, s.quick ? 1000 : 5000); });
+        median_point(r, [&] {
+          // node-resque's step costs ~4.5 ms of Redis at 100 queues and ~57 ms on "*".
+          const long node_jobs = std::string(w) == "1" ? 2000 : std::string(w) == "100" ? 200 : 20;
+          return queues_point(o, w, s.quick ? 1000 : 5000, s.quick ? node_jobs / 4 : node_jobs);
+        });
     if (s.on("wake"))
       for (int t : s.quick ? std::vector<int>{1, 64} : std::vector<int>{1, 64, 256})
         median_point(1, [&] { return wake_point(o, t, s.quick ? 5 : 20); });
@@ -369,19 +465,37 @@ int main(int argc, char** argv) {
       for (long n : ns) median_point(r, [&] { return del_point(o, n); });
     }
     if (s.on("payload")) {
-      median_point(r, [&] { return payload_point(o, 1000, s.quick ? 500 : 5000); });
-      median_point(r, [&] { return payload_point(o, 100000, s.quick ? 50 : 500); });
-      median_point(r, [&] { return payload_point(o, 1000000, s.quick ? 10 : 50); });
+      for (long bytes : s.payload_bytes) {
+        const long jobs = bytes >= 1000000 ? 50 : bytes >= 100000 ? 500 : 5000;
+        median_point(r, [&] { return payload_point(o, bytes, s.quick ? jobs / 5 : jobs); });
+      }
     }
   } catch (const std::exception& e) {
     fprintf(stderr, "scale bench: %s\n", e.what());
     return 1;
   }
   printf(
-      "| curve | point | jobs/s (del: calls/s) | Redis CPU us/job | PING/s same run | notes |\n");
-  printf("| --- | --- | --- | --- | --- | --- |\n");
-  for (const auto& p : points)
-    printf("| %s | %s | %.0f | %.1f | %.0f | %s |\n", p.curve.c_str(), p.x.c_str(), p.jobs_per_s,
-           p.redis_us, p.ping, p.extra.c_str());
+      "| curve | point | jobs/s (del: calls/s) | Redis CPU us/job | PING/s same run | node-resque "
+      "jobs/s | node Redis us/job | notes |\n");
+  printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+  for (const auto& p : points) {
+    std::string notes = p.extra;
+    if (p.mb_perform > 0) {
+      notes = fmt::format(
+          "enqueue {:.1f} MB/s, perform {:.1f} MB/s (us/job of an enqueue: Redis {:.0f}, client "
+          "{:.0f})",
+          p.mb_enqueue, p.mb_perform, p.redis_enqueue_us, p.client_enqueue_us);
+      if (p.node_mb_perform > 0)
+        notes += fmt::format(
+            "; node enqueue {:.1f} MB/s, perform {:.1f} MB/s (Redis {:.0f}, client {:.0f}); "
+            "ours/node {:.2f}x, {:.2f}x",
+            p.node_mb_enqueue, p.node_mb_perform, p.node_redis_enqueue_us, p.node_client_enqueue_us,
+            p.mb_enqueue / p.node_mb_enqueue, p.mb_perform / p.node_mb_perform);
+    }
+    const std::string nj = p.node_jobs_per_s > 0 ? fmt::format("{:.0f}", p.node_jobs_per_s) : "";
+    const std::string nr = p.node_jobs_per_s > 0 ? fmt::format("{:.1f}", p.node_redis_us) : "";
+    printf("| %s | %s | %.0f | %.1f | %.0f | %s | %s | %s |\n", p.curve.c_str(), p.x.c_str(),
+           p.jobs_per_s, p.redis_us, p.ping, nj.c_str(), nr.c_str(), notes.c_str());
+  }
   return 0;
 }

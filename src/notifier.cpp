@@ -15,10 +15,11 @@ namespace resque::detail {
 
 struct Notifier::Group {
   std::vector<std::string> queues;
-  bool any = false;         // patterns or "*": every announcement may concern it
-  std::size_t members = 0;  // workers in the group (the most wake-ups worth keeping)
-  std::size_t tokens = 0;   // wake-ups not yet taken by a waiter
-  bool has_poller = false;  // one waiter polls; the others wait for a wake-up
+  bool any = false;             // patterns or "*": every announcement may concern it
+  std::size_t members = 0;      // workers in the group (the most wake-ups worth keeping)
+  std::size_t tokens = 0;       // wake-ups not yet taken by a waiter
+  bool has_poller = false;      // one waiter polls; the others wait for a wake-up
+  std::uint64_t announced = 0;  // announcements that concerned the group (see announcements())
   std::condition_variable cv;
 };
 
@@ -106,12 +107,18 @@ void Notifier::wake_one(Group* g) {
   g->cv.notify_one();
 }
 
+std::uint64_t Notifier::announcements(Group* g) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return g->announced;
+}
+
 void Notifier::announce(const std::string& queue) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [key, g] : groups_) {
     if (!queue.empty() && !g->any &&
         std::find(g->queues.begin(), g->queues.end(), queue) == g->queues.end())
       continue;
+    ++g->announced;
     if (g->tokens < g->members) ++g->tokens;
     g->cv.notify_one();
   }

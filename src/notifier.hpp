@@ -45,6 +45,10 @@ class Notifier {
   /// waiter of the group that polls, when `poll` has passed. Returns true when woken by an
   /// announcement or a wake_one().
   bool wait_for_work(Group* g, std::uint64_t seen, std::chrono::milliseconds poll);
+  /// How many announcements (enqueues by resque-cpp, and every subscriber reconnect) have
+  /// concerned `g` so far: a worker that skips re-checking its higher queues (see
+  /// WorkerOptions::priority_recheck_interval) checks them again when this moves.
+  std::uint64_t announcements(Group* g);
   /// Wakes one more idle worker of `g` (called by a woken worker that found a job).
   void wake_one(Group* g);
   /// Wakes every waiter (used by stop and resume).

@@ -91,7 +91,7 @@ bool Queue::enqueue(const std::string& queue, const std::string& klass, Json arg
   auto ctx = HookContext::for_enqueue(job, *conn, keys_, *this);
   if (!detail::run_before_enqueue(def, ctx)) return false;
   try {
-    protocol::enqueue(*conn, keys_, {{queue, {payload}}});
+    protocol::enqueue(*conn, keys_, {{queue, {std::move(payload)}}});
   } catch (const ReplyError&) {
     // The script was refused (a wrong-typed key: it checks them all before its first write),
     // so nothing was written: whatever the hooks took (a QueueLock) must not outlive it. After

@@ -122,6 +122,14 @@ long long remove_all_matching(Connection& conn, const std::string& list,
 
 long long Queue::del(const std::string& queue, const std::string& klass, const Json& args,
                      long long count) {
+  DelOptions o;
+  o.count = count;
+  return del(queue, klass, args, o);
+}
+
+long long Queue::del(const std::string& queue, const std::string& klass, const Json& args,
+                     const DelOptions& options) {
+  const long long count = options.count;
   detail::require_name(queue, "queue name");
   validate_class_name(klass);
   if (count < 0) throw ConfigError(fmt::format("del: count must be >= 0, got {}", count));
@@ -132,7 +140,7 @@ long long Queue::del(const std::string& queue, const std::string& klass, const J
   auto conn = pool_->acquire();
   const std::string list = keys_.queue(queue);
   // "At most count, first ones first" needs the order of every match: read the list whole.
-  if (count > 0) return remove_matching(*conn, list, count, match);
+  if (count > 0 && !options.known_encodings_only) return remove_matching(*conn, list, count, match);
   // First the encodings the peers write (node's and ours {"class","queue","args"}, Ruby's
   // {"class","args"}), by LREM inside Redis as Ruby's Job.destroy does; then whatever other
   // encoding of the same value is left (another key order, 42.0 for 42, extra fields).
@@ -140,10 +148,14 @@ long long Queue::del(const std::string& queue, const std::string& klass, const J
   job.klass = klass;
   job.queue = queue;
   job.args = wanted;
-  protocol::DelMatchingArgs known{list, 0, {{encode_payload(job, Dialect::node), 1}}};
+  // (With a count, del_matching.lua removes up to `count` in entry order: node's, then Ruby's.)
+  protocol::DelMatchingArgs known{
+      list, count, {{encode_payload(job, Dialect::node), count > 0 ? count : 1}}};
   std::string ruby = encode_ruby_payload(job);
-  if (ruby != known.entries[0].first) known.entries.emplace_back(std::move(ruby), 1);
+  if (ruby != known.entries[0].first)
+    known.entries.emplace_back(std::move(ruby), count > 0 ? count : 1);
   long long removed = protocol::del_matching(*conn, known);
+  if (options.known_encodings_only) return removed;
   std::vector<std::string> needles;
   if (plain_text(klass)) needles.push_back('"' + klass + '"');
   needles_of(wanted, needles);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -334,12 +335,21 @@ void Worker::State::run_loop() {
                   {}});
 
   std::vector<std::string> queues = opts.queues;
+  // WorkerOptions::priority_recheck_interval: after a step that looked at every queue and took
+  // a job from queues[*sticky] (which holds more), the next steps take from that queue alone
+  // until the interval since that step passes, an enqueue of ours concerns this worker, or the
+  // queue runs dry. Only for long lists: a few queues cost little to check every step.
+  std::optional<std::size_t> sticky;
+  std::chrono::steady_clock::time_point sticky_since;
+  std::uint64_t sticky_announced = 0;
+  const bool may_stick = opts.priority_recheck_interval.count() > 0;
   auto last_refresh = std::chrono::steady_clock::time_point{};
   auto refresh = [&] {
     if (!dynamic) return;
     queues =
         detail::resolve_queues(opts.queues, conn.command({"SMEMBERS", keys.queues()}).strings());
     last_refresh = std::chrono::steady_clock::now();
+    sticky.reset();  // the list may have changed
   };
 
   protocol::WorkerStep stepper(keys, *wkeys);
@@ -368,6 +378,7 @@ void Worker::State::run_loop() {
     }
     const std::uint64_t gen = notifier->generation();
     protocol::StepResult r;
+    bool only_step = false;  // this step took from the sticky queue alone
     try {
       if (take && dynamic && std::chrono::steady_clock::now() - last_refresh > opts.poll_interval)
         refresh();
@@ -387,7 +398,29 @@ void Worker::State::run_loop() {
       step.take = take;
       step.run_at = run_at;
       step.token = fmt::format("{}-{}", token_base, ++token_seq);
+      const auto step_start = std::chrono::steady_clock::now();
+      // Read before the step: an enqueue announced while it runs makes the next step full.
+      const std::uint64_t announced = may_stick ? notifier->announcements(wake_group) : 0;
+      if (take && sticky) {
+        if (step_start - sticky_since < opts.priority_recheck_interval &&
+            announced == sticky_announced)
+          step.only_queue = sticky;
+        else
+          sticky.reset();
+      }
+      only_step = step.only_queue.has_value();
       r = stepper.run(conn, step, queues);
+      if (take && may_stick && !only_step && r.kind == protocol::StepResult::Kind::Job && r.more &&
+          queues.size() > kExactPriorityQueues) {
+        const auto it = std::find(queues.begin(), queues.end(), r.queue);
+        if (it != queues.end()) {
+          sticky = static_cast<std::size_t>(it - queues.begin());
+          sticky_since = step_start;
+          sticky_announced = announced;
+        }
+      } else if (only_step && (r.kind != protocol::StepResult::Kind::Job || !r.more)) {
+        sticky.reset();
+      }
       is_connected = true;
       backoff = copts.reconnect_backoff_min;
     } catch (const Error& e) {
@@ -406,6 +439,8 @@ void Worker::State::run_loop() {
     }
     pending = Pending{};
     if (!take) continue;
+    // The one queue ran dry (another worker took its jobs): look at every queue at once.
+    if (only_step && r.kind == protocol::StepResult::Kind::Idle) continue;
     if (r.kind == protocol::StepResult::Kind::Idle) {
       is_idle = true;
       pause_announced = false;  // looking for work again: the next pause is announced
@@ -478,6 +513,8 @@ void validate_worker_options(const ConnectionOptions& connection, const WorkerOp
     throw ConfigError(fmt::format("worker host name '{}' contains ':'", options.host));
   if (options.poll_interval <= std::chrono::milliseconds(0))
     throw ConfigError("worker poll_interval must be positive");
+  if (options.priority_recheck_interval < std::chrono::milliseconds(0))
+    throw ConfigError("worker priority_recheck_interval must not be negative");
   if (options.heartbeat_interval <= std::chrono::milliseconds(0))
     throw ConfigError("worker heartbeat_interval must be positive");
   if (connection.reconnect_backoff_min <= std::chrono::milliseconds(0) ||

@@ -148,6 +148,22 @@ class Queue {
   /// bytes in one script. Returns how many were removed.
   long long del(const std::string& queue, const std::string& klass, const Json& args,
                 long long count = 0);
+  /// How del() finds the jobs it removes.
+  struct DelOptions {
+    /// At most this many (0 = every match). Default 0.
+    long long count = 0;
+    /// Match only the exact bytes that Ruby resque, node-resque and resque-cpp write for this
+    /// class, queue and args ({"class","args"} and {"class","queue","args"}, without optional
+    /// fields), removed inside Redis by one LREM each and nothing read back: what Ruby's
+    /// Job.destroy does (it sends one LREM of its own encoding). On a queue of 1,000,000 jobs
+    /// this costs Redis a fraction of the default, which reads the whole list to match other
+    /// encodings by value; a copy written otherwise (another key order, 42.0 for 42, extra
+    /// fields such as EnqueueOptions' enqueued_at) stays queued. With a count, node's
+    /// encoding is removed first, then Ruby's. Default false (match by value, as del()).
+    bool known_encodings_only = false;
+  };
+  long long del(const std::string& queue, const std::string& klass, const Json& args,
+                const DelOptions& options);
   /// Removes every job of `klass` from a queue.
   long long del_by_class(const std::string& queue, const std::string& klass);
   /// DEL queue:<q> and SREM queues <q>, atomically.

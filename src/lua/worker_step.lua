@@ -7,7 +7,9 @@
 --         plugin: no stats, as node counts nothing), "retry" (failed, re-enqueued by Retry:
 --         stat:failed +1 and processed unchanged, node's net effect),
 -- ARGV[2] the finished job's status tail (protocol::status_tail: it ends in the job's token),
--- ARGV[3] its raw payload, ARGV[4] its failure record (mode "fail"), ARGV[5] "1" to take a
+-- ARGV[3] the SHA-1 (hex) of its raw payload (not the payload: a 1 MB job would be sent back
+-- whole at every finish; the rare finish without a status checks the in-flight copy's digest),
+-- ARGV[4] its failure record (mode "fail"), ARGV[5] "1" to take a
 -- job, "0" to only finish, ARGV[6..8] the new status's head, middle and tail
 -- (protocol::status_pieces), ARGV[9] the token of the job taken now (unique per step),
 -- ARGV[10] the worker's id, ARGV[11] its name as node writes it, ARGV[12] the value of
@@ -60,8 +62,11 @@ local finished = false
 if mode ~= '' then
   local s = redis.call('GET', KEYS[2])
   local tail = ARGV[2]
-  if (s and string.sub(s, -#tail) == tail) or
-     (not s and redis.call('LINDEX', KEYS[1], '0') == ARGV[3]) then
+  local function held_is_finished()
+    local h = redis.call('LINDEX', KEYS[1], '0')
+    return h and redis.sha1hex(h) == ARGV[3]
+  end
+  if (s and string.sub(s, -#tail) == tail) or (not s and held_is_finished()) then
     if mode == 'fail' then
       local t = redis.call('TYPE', KEYS[7])['ok']
       if t ~= 'none' and t ~= 'list' then
@@ -71,8 +76,12 @@ if mode ~= '' then
     if redis.call('EXISTS', KEYS[10]) == 0 then
       -- node counted its entry in stat:failed; the job did not fail that way.
       -- (Before our own record is written, so only the peer's entries are looked at.)
-      for _ = 1, remove_peer_failures(KEYS[7], ARGV[10], ARGV[11], ARGV[3]) do
-        redis.pcall('DECR', KEYS[5])
+      -- The finished job's bytes: its in-flight copy (taken with its status, deleted with it).
+      local payload = redis.call('LINDEX', KEYS[1], '0')
+      if payload then
+        for _ = 1, remove_peer_failures(KEYS[7], ARGV[10], ARGV[11], payload) do
+          redis.pcall('DECR', KEYS[5])
+        end
       end
       redis.call('SET', KEYS[10], ARGV[12])
     end
@@ -121,9 +130,21 @@ if type(pause) == 'string' and string.lower(string.match(pause, '^%s*(.-)%s*$'))
   return {'paused'}
 end
 
+-- A long payload is appended to the status in place: concatenating it in Lua would make, and
+-- hash (Lua hashes every byte of a string it makes), another copy of it (~1 ms a MB).
+local function set_status(q, job)
+  if #job >= 65536 and string.byte(job, 1) == 123 and string.byte(job, -1) == 125 then
+    redis.call('SET', KEYS[2], ARGV[6] .. cjson.encode(q) .. ARGV[7])
+    redis.call('APPEND', KEYS[2], job)
+    redis.call('APPEND', KEYS[2], ARGV[8])
+  else
+    redis.call('SET', KEYS[2], status_json(q, job, ARGV[8]))
+  end
+end
+
 local function took(key, q, job)
   redis.call('RPUSH', KEYS[1], job)
-  redis.call('SET', KEYS[2], status_json(q, job, ARGV[8]))
+  set_status(q, job)
   -- "more": the queue still holds jobs, so a worker woken for this one wakes the next.
   return {q, job, ARGV[9], redis.call('LLEN', key) > 0 and 1 or 0}
 end

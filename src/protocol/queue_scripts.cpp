@@ -83,7 +83,43 @@ RetryResult retry_result(const Reply& r) {
 
 }  // namespace
 
+namespace {
+// Payloads from this many bytes (one queue) go by MULTI/RPUSH/EVAL/EXEC (enqueue_listed.lua),
+// not through Lua: below it, one script is cheaper than a transaction.
+constexpr std::size_t kLongPayloads = 64 * 1024;
+
+long long enqueue_long(Connection& conn, const Keys& keys, const EnqueueGroup& g) {
+  std::vector<std::vector<std::string>> cmds;
+  cmds.push_back({"MULTI"});
+  std::vector<std::string> push{"RPUSH", keys.queue(g.queue)};
+  for (const auto& p : g.payloads) push.emplace_back(p);
+  cmds.push_back(std::move(push));
+  // EVAL, not EVALSHA: a script missing from the cache would fail only inside EXEC, after the
+  // RPUSH (the body is small beside the payload).
+  cmds.push_back({"EVAL", scripts::enqueue_listed().source(), "2", keys.queues(),
+                  keys.queue(g.queue), keys.enqueue_channel(), g.queue,
+                  std::to_string(g.payloads.size())});
+  cmds.push_back({"EXEC"});
+  const auto replies = conn.pipeline(cmds);
+  // A command refused while queued makes EXEC refuse the whole transaction (EXECABORT).
+  for (const auto& r : replies)
+    if (r.is_error()) throw ReplyError(r.string());
+  const Reply& exec = replies.back();
+  if (exec.is_error()) throw ReplyError(exec.string());
+  if (exec.type() != Reply::Type::Array || exec.size() != 2)
+    throw ProtocolError("enqueue: unexpected EXEC reply");
+  const Reply script = exec.element(1);
+  if (script.is_error()) throw ReplyError(script.string());
+  return script.integer();
+}
+}  // namespace
+
 long long enqueue(Connection& conn, const Keys& keys, const std::vector<EnqueueGroup>& groups) {
+  if (groups.size() == 1) {
+    std::size_t bytes = 0;
+    for (const auto& p : groups[0].payloads) bytes += p.size();
+    if (bytes >= kLongPayloads) return enqueue_long(conn, keys, groups[0]);
+  }
   // Views over the caller's payloads: a single enqueue copies no payload.
   std::vector<std::string> k{keys.queues()}, counts;
   k.reserve(1 + groups.size());

@@ -1,5 +1,6 @@
 #include "protocol/worker_scripts.hpp"
 
+#include "redis/sha1.hpp"
 #include "resque/error.hpp"
 #include "scripts.hpp"
 #include "time/timefmt.hpp"
@@ -74,19 +75,31 @@ StepResult WorkerStep::run(Connection& conn, const StepArgs& a,
       argv_.push_back(q);
     }
   }
-  keys_v_[kCounterKey] = keys_.recovered(a.finished_payload);
+  // The finished job's digest names its recovery counter and guards a finish without status.
+  const std::string digest =
+      a.finish == Finish::None ? std::string() : detail::sha1_hex(a.finished_payload);
+  keys_v_[kCounterKey] = keys_.key("resque-cpp:recovered:" + digest);
   const StatusPieces pieces = status_pieces(a.run_at, worker_.name, a.token);
   argv_[0] = finish_name(a.finish);
   argv_[1] = a.finish == Finish::None ? std::string() : status_tail(worker_.name, a.finished_token);
-  argv_[2] = a.finished_payload;
+  argv_[2] = digest;
   argv_[3] = a.failure;
   argv_[4] = a.take ? "1" : "0";
   argv_[5] = pieces.head;
   argv_[6] = pieces.mid;
   argv_[7] = pieces.tail;
   argv_[8] = a.token;
-  key_views_.assign(keys_v_.begin(), keys_v_.end());
-  arg_views_.assign(argv_.begin(), argv_.end());
+  if (a.only_queue && *a.only_queue < queues_.size()) {
+    // One queue: the script's single-LPOP path (a worker on "*" with 1,000 queues otherwise
+    // sends, and Lua interns, 2,000 strings per step).
+    key_views_.assign(keys_v_.begin(), keys_v_.begin() + kFixedKeys);
+    key_views_.push_back(keys_v_[kFixedKeys + *a.only_queue]);
+    arg_views_.assign(argv_.begin(), argv_.begin() + kStepArgs);
+    arg_views_.push_back(argv_[kStepArgs + *a.only_queue]);
+  } else {
+    key_views_.assign(keys_v_.begin(), keys_v_.end());
+    arg_views_.assign(argv_.begin(), argv_.end());
+  }
   const Reply r = conn.eval(scripts::worker_step(), key_views_, arg_views_);
   StepResult out;
   if (r.is_nil()) return out;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/worker.hpp"
@@ -24,12 +25,16 @@ enum class Finish { None, Ok, Fail, Skip, Retry };
 
 struct StepArgs {
   Finish finish = Finish::None;
-  std::string finished_token;    ///< the finished job's token
-  std::string finished_payload;  ///< its raw bytes
-  std::string failure;           ///< its failure record (Finish::Fail)
-  bool take = true;              ///< take the next job
-  std::string run_at;            ///< the new status's run_at
-  std::string token;             ///< the token for the job taken now
+  std::string finished_token;  ///< the finished job's token
+  /// Its raw bytes (only their SHA-1 is sent). Must stay valid during run().
+  std::string_view finished_payload;
+  std::string failure;  ///< its failure record (Finish::Fail)
+  bool take = true;     ///< take the next job
+  std::string run_at;   ///< the new status's run_at
+  std::string token;    ///< the token for the job taken now
+  /// Take only from queues[*only_queue] (the caller knows the queues above it were empty a
+  /// moment ago): the script is sent that one queue, not the whole list. Unset: every queue.
+  std::optional<std::size_t> only_queue;
 };
 
 struct StepResult {

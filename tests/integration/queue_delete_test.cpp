@@ -54,6 +54,38 @@ TEST(QueueDelete, DelMatchesByValueWhoeverWroteTheJob) {
   EXPECT_EQ(q.del("q", "ExportJob", kArgs), 0);
 }
 
+TEST(QueueDelete, KnownEncodingsOnlyRemovesTheBytesThePeersWriteAndNothingElse) {
+  RedisServer server;
+  Connection c(server.options());
+  Queue q(server.options());
+  const std::string ruby = R"({"class":"ExportJob","args":[42,"a@b.pt"]})";
+  const std::string node = R"({"class":"ExportJob","queue":"q","args":[42,"a@b.pt"]})";
+  const std::vector<std::string> kept = {
+      R"({"args":[42,"a@b.pt"],"class":"ExportJob"})",             // other key order
+      R"({"class":"ExportJob","args":[42.0,"a@b.pt"]})",           // 42.0 for 42
+      R"({"class":"ExportJob","args":[42,"a@b.pt"],"jid":"x1"})",  // extra field
+      R"({"class":"ExportJob","args":[43,"a@b.pt"]})",             // another job
+  };
+  for (const auto& e : kept) c.command({"RPUSH", "resque:queue:q", e});
+  for (const auto& e : {ruby, node, ruby}) c.command({"RPUSH", "resque:queue:q", e});
+  q.enqueue("q", "ExportJob", kArgs);  // ours, in the Queue's dialect
+  Queue::DelOptions o;
+  o.known_encodings_only = true;
+  EXPECT_EQ(q.del("q", "ExportJob", kArgs, o), 4);
+  EXPECT_EQ(list(c, "resque:queue:q"), kept);
+  EXPECT_EQ(q.del("q", "ExportJob", kArgs, o), 0);
+  // With a count: at most that many, node's encoding first.
+  for (const auto& e : {ruby, node, ruby}) c.command({"RPUSH", "resque:queue:q", e});
+  o.count = 2;
+  EXPECT_EQ(q.del("q", "ExportJob", kArgs, o), 2);
+  auto left = kept;
+  left.push_back(ruby);
+  EXPECT_EQ(list(c, "resque:queue:q"), left);
+  // The default options match by value, as del() without them.
+  EXPECT_EQ(q.del("q", "ExportJob", kArgs, Queue::DelOptions{}), 4);
+  EXPECT_EQ(list(c, "resque:queue:q"), std::vector<std::string>{kept.back()});
+}
+
 TEST(QueueDelete, DelMatchesCjsonEncodings) {
   RedisServer server;
   Connection c(server.options());

@@ -243,6 +243,50 @@ TEST(QueueEnqueue, WrongTypedQueueKeyFailsCleanlyAndWritesNothing) {
   EXPECT_EQ(q.length("good"), 1);
 }
 
+// Payloads from 64 KB go by MULTI/RPUSH/EVAL/EXEC (protocol::enqueue): the same bytes, the
+// same wake-up, the same all-or-nothing refusals, and no script cache needed.
+TEST(QueueEnqueue, LongPayloadIsWrittenListedAndRefusedAsAnyOther) {
+  RedisServer server;
+  Connection c(server.options());
+  Queue q(server.options());
+  const std::string big(100 * 1024, 'b');
+  const Json args = Json::array({big, 7});
+  c.command({"SCRIPT", "FLUSH"});
+  Connection sub(server.options());
+  sub.command({"SUBSCRIBE", Keys().enqueue_channel()});
+  ASSERT_TRUE(q.enqueue("long", "BigJob", args));
+  sub.set_command_timeout(std::chrono::seconds(5));
+  const Reply msg = sub.receive();
+  EXPECT_EQ(msg.element(2).string(), "long");  // idle workers are woken
+  EXPECT_EQ(c.command({"SISMEMBER", "resque:queues", "long"}).integer(), 1);
+  const auto stored = c.command({"LRANGE", "resque:queue:long", "0", "-1"}).strings();
+  ASSERT_EQ(stored.size(), 1u);
+  Job job;
+  job.klass = "BigJob";
+  job.queue = "long";
+  job.args = args;
+  EXPECT_EQ(stored[0], encode_payload(job, q.dialect()));
+  // Wrong-typed queue key: refused, nothing written.
+  c.command({"SET", "resque:queue:broken", "not a list"});
+  auto before = dump(c);
+  EXPECT_NE(error_of([&] {
+              q.enqueue("broken", "BigJob", args);
+            }).find("resque:queue:broken is a string"),
+            std::string::npos);
+  EXPECT_EQ(dump(c), before);
+  // Wrong-typed queues set: refused, and the job pushed in the same transaction is taken back.
+  c.command({"DEL", "resque:queue:broken"});
+  c.command({"DEL", "resque:queues"});
+  c.command({"SET", "resque:queues", "garbage"});
+  before = dump(c);
+  EXPECT_THROW(q.enqueue("long", "BigJob", args), ReplyError);
+  EXPECT_EQ(dump(c), before);
+  EXPECT_EQ(c.command({"LLEN", "resque:queue:long"}).integer(), 1);
+  c.command({"DEL", "resque:queues"});
+  EXPECT_TRUE(q.enqueue("long", "BigJob", args));
+  EXPECT_EQ(q.length("long"), 2);
+}
+
 TEST(QueueEnqueue, EnqueueAtWithAWrongTypedScheduleWritesNothing) {
   RedisServer server;
   Connection c(server.options());

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <regex>
@@ -143,6 +144,97 @@ TEST(WorkerQueues, ExclusionsAreNotPolled) {
   EXPECT_EQ(performed->size(), 1u);
 }
 
+// ---- many queues: WorkerOptions::priority_recheck_interval -----------------------------
+
+namespace {
+// 20 queues (over kExactPriorityQueues): jobs "b1" (blocks until `release`), "b2".."b4" in
+// the last one. While b1 runs, `while_blocked` changes the queues; then b1 ends.
+std::vector<std::string> run_many_queues(
+    std::chrono::milliseconds recheck, const std::function<void(Connection&)>& while_blocked,
+    std::size_t expect_jobs, std::chrono::milliseconds poll = std::chrono::milliseconds(50)) {
+  RedisServer server;
+  Connection c(server.options());
+  std::vector<std::string> queues;
+  for (int i = 0; i < 20; ++i) queues.push_back(fmt::format("q{:02}", i));
+  static_assert(kExactPriorityQueues < 20);
+  for (int i = 1; i <= 4; ++i)
+    push_raw(c, "q19", fmt::format(R"({{"class":"Rec","args":["b{}"]}})", i));
+  auto performed = std::make_shared<Recorder>();
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> blocked{false};
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define_raw("Rec", [&, performed](const Job& j) {
+    const auto a = j.args.at(0).get<std::string>();
+    if (a == "b1") {
+      blocked = true;
+      released.wait();
+    }
+    performed->add(j.queue + ":" + a);
+  });
+  // The process's subscriber announces every (re)connect to every worker (a recheck): make
+  // sure it is connected before the worker under test starts. A worker that can only be woken
+  // by an announcement (its poll is an hour) performs a job enqueued after it went idle.
+  Worker warm(server.options(), reg, fast_worker({"warm"}, std::chrono::hours(1)));
+  warm.start();
+  EXPECT_TRUE(eventually([&] { return warm.idle(); }));
+  Queue(server.options()).enqueue("warm", "Rec", Json::array({"w"}));
+  EXPECT_TRUE(eventually([&] { return warm.jobs_done() == 1; }));
+  auto o = fast_worker(queues);
+  o.priority_recheck_interval = recheck;
+  o.poll_interval = poll;
+  Worker w(server.options(), reg, o);
+  w.start();
+  EXPECT_TRUE(eventually([&] { return blocked.load(); }));
+  while_blocked(c);
+  release.set_value();
+  EXPECT_TRUE(eventually([&] { return performed->size() >= expect_jobs + 1; }));
+  EXPECT_TRUE(w.stop());
+  // Nothing left anywhere, nothing done twice.
+  for (const auto& q : queues) EXPECT_EQ(c.command({"LLEN", "resque:queue:" + q}).integer(), 0);
+  EXPECT_EQ(c.command({"LLEN", "resque:inflight:" + w.id()}).integer(), 0);
+  auto items = performed->items();
+  items.erase(items.begin());  // warm:w
+  return items;
+}
+}  // namespace
+
+TEST(WorkerQueues, ManyQueuesKeepTakingFromTheQueueFoundUntilTheRecheck) {
+  // A job another library pushed into a higher queue (no announcement) waits behind the jobs
+  // of the queue the worker found, until that queue runs dry (the interval is long here).
+  const auto items = run_many_queues(
+      std::chrono::hours(1),
+      [](Connection& c) { push_raw(c, "q00", R"({"class":"Rec","args":["h"]})"); }, 5);
+  EXPECT_EQ(items, (std::vector<std::string>{"q19:b1", "q19:b2", "q19:b3", "q19:b4", "q00:h"}));
+}
+
+TEST(WorkerQueues, ManyQueuesWithRecheckZeroRestartFromTheTopAfterEveryJob) {
+  const auto items = run_many_queues(
+      std::chrono::milliseconds(0),
+      [](Connection& c) { push_raw(c, "q00", R"({"class":"Rec","args":["h"]})"); }, 5);
+  EXPECT_EQ(items, (std::vector<std::string>{"q19:b1", "q00:h", "q19:b2", "q19:b3", "q19:b4"}));
+}
+
+TEST(WorkerQueues, ManyQueuesRecheckAtOnceWhenTheQueueFoundRunsDry) {
+  // Another consumer empties the queue the worker stuck to; the worker looks at every queue
+  // in the next step instead of waiting for its poll (an hour here).
+  const auto items = run_many_queues(
+      std::chrono::hours(1),
+      [](Connection& c) {
+        c.command({"DEL", "resque:queue:q19"});
+        push_raw(c, "q07", R"({"class":"Rec","args":["m"]})");
+      },
+      2, std::chrono::hours(1));
+  EXPECT_EQ(items, (std::vector<std::string>{"q19:b1", "q07:m"}));
+}
+
+TEST(WorkerQueues, NegativeRecheckIntervalIsAConfigError) {
+  RedisServer server;
+  auto o = fast_worker({"a"});
+  o.priority_recheck_interval = std::chrono::milliseconds(-1);
+  EXPECT_THROW(Worker(server.options(), std::make_shared<JobRegistry>(), o), ConfigError);
+}
+
 // ---- failures -------------------------------------------------------------------------
 
 namespace app {
@@ -232,6 +324,39 @@ TEST(WorkerFailures, EveryKindIsRecordedInRubyFormatAndTheWorkerGoesOn) {
 }
 
 // ---- status while performing ------------------------------------------------------------
+
+// A payload from 64 KB is appended to the status in place (worker_step.lua): the status is
+// still one JSON object holding the payload, and the job ends as any other.
+TEST(WorkerStatus, LongPayloadIsInTheStatusWhole) {
+  RedisServer server;
+  Connection c(server.options());
+  auto gate = std::make_shared<Gate>();
+  auto reg = std::make_shared<JobRegistry>();
+  const std::string big(200 * 1024, 'z');
+  auto seen = std::make_shared<std::atomic<std::size_t>>(0);
+  reg->define("BigJob", [gate, seen](std::string s) {
+    *seen = s.size();
+    gate->pass();
+  });
+  Queue q(server.options(), reg);
+  ASSERT_TRUE(q.enqueue("big", "BigJob", Json::array({big})));
+  Worker w(server.options(), reg, fast_worker({"big"}));
+  OpenOnExit open_on_exit{gate};
+  w.start();
+  ASSERT_TRUE(eventually([&] { return gate->entered() == 1; }));
+  const Json status = Json::parse(c.command({"GET", "resque:worker:" + w.id()}).string());
+  EXPECT_EQ(status["queue"], "big");
+  EXPECT_EQ(status["payload"]["class"], "BigJob");
+  EXPECT_EQ(status["payload"]["args"], Json::array({big}));
+  EXPECT_TRUE(status.contains("run_at"));
+  EXPECT_EQ(c.command({"LLEN", "resque:inflight:" + w.id()}).integer(), 1);
+  gate->open();
+  ASSERT_TRUE(eventually([&] { return w.jobs_done() == 1; }));
+  EXPECT_EQ(seen->load(), big.size());
+  EXPECT_TRUE(c.command({"GET", "resque:worker:" + w.id()}).is_nil());
+  EXPECT_EQ(c.command({"LLEN", "resque:inflight:" + w.id()}).integer(), 0);
+  EXPECT_EQ(c.command({"GET", "resque:stat:processed"}).integer(), 1);
+}
 
 TEST(WorkerStatus, MidJobKeysMatchRubysShape) {
   RedisServer server;

@@ -294,6 +294,67 @@ TEST(DecodeJson, ANulByteAnywhereIsRefused) {
   EXPECT_THROW(decode_json(std::string("[\"a\0b\"]", 7)), EncodingError);
 }
 
+TEST(DecodeJson, LongStringsDecodeAsTheParserReadsThem) {
+  // Long plain strings take a faster path (json.cpp): every shape must decode exactly as the
+  // byte-by-byte parser reads it, and what it refuses stays refused.
+  const std::string big(5000, 'x');
+  const std::string big2 = std::string(4095, 'a') + "/b{}[],:";
+  Json want = Json::object();
+  want["a"] = Json::array({big, 1, big2, Json::object({{"k", big}}), "short"});
+  want["b"] = big + "tail";
+  const std::string text = encode_json(want);
+  EXPECT_EQ(decode_json(text), want);
+  // Escapes, non-ASCII and control characters inside a long string: the plain parser.
+  for (const std::string& inner :
+       {big + "\\\"q", big + "\\n", big + "\\u0000", big + "\xc3\xa9", "\\\\" + big}) {
+    const std::string t = "[\"" + inner + "\",\"" + big + "\"]";
+    const Json j = decode_json(t);
+    ASSERT_TRUE(j.is_array());
+    EXPECT_EQ(j[1].get<std::string>(), big);
+    EXPECT_EQ(j[0].get<std::string>().size() > big.size(), true);
+  }
+  // A string that looks like the placeholder, next to a long one, comes back as it was.
+  const Json tricky = Json::array({std::string("\0"
+                                               "0",
+                                               2),
+                                   big});
+  EXPECT_EQ(decode_json(encode_json(tricky)), tricky);
+  // A long object key.
+  const Json keyed = Json::object({{big, big}});
+  EXPECT_EQ(decode_json(encode_json(keyed)), keyed);
+  // Refusals: an unterminated long string, a raw control byte, invalid UTF-8, trailing junk,
+  // depth beyond the limit.
+  EXPECT_THROW(decode_json("[\"" + big), EncodingError);
+  EXPECT_THROW(decode_json("[\"" + big + "\x01\"]"), EncodingError);
+  EXPECT_THROW(decode_json("[\"" + big + "\xff\"]"), EncodingError);
+  EXPECT_THROW(decode_json("[\"" + big + "\"] x"), EncodingError);
+  EXPECT_THROW(decode_json("[\"" + big + "\",]"), EncodingError);
+  EXPECT_THROW(decode_json(std::string(600, '[') + "\"" + big + "\"" + std::string(600, ']')),
+               EncodingError);
+  // Payloads: a 1 MB argument.
+  const std::string mb(1 << 20, 'p');
+  const Job job = decode_payload(R"({"class":"Big","queue":"q","args":[")" + mb + R"("]})");
+  EXPECT_EQ(job.klass, "Big");
+  EXPECT_EQ(job.args, Json::array({mb}));
+}
+
+TEST(EncodeJson, LongStringsWithEveryKindOfByte) {
+  std::string s(6000, 'x');
+  s[0] = '"';
+  s[100] = '\\';
+  s[2000] = '\n';
+  s[3000] = '\x01';
+  s.replace(4000, 2, "\xc3\xa9");
+  s.back() = '/';
+  const std::string out = encode_json(Json(s));
+  EXPECT_EQ(out.substr(0, 3), "\"\\\"");
+  EXPECT_NE(out.find("\\\\"), std::string::npos);
+  EXPECT_NE(out.find("\\n"), std::string::npos);
+  EXPECT_NE(out.find("\\u0001"), std::string::npos);
+  EXPECT_EQ(out.substr(out.size() - 2), "/\"");
+  EXPECT_EQ(decode_json(out).get<std::string>(), s);
+}
+
 // ---- payloads -----------------------------------------------------------------------------
 
 namespace {
