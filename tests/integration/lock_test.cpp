@@ -313,7 +313,9 @@ TEST(Semaphore, OnlyALiveHolderRenewsAndExpiredSlotsAreFreed) {
   ASSERT_TRUE(sem.release(c, "a"));
   EXPECT_FALSE(sem.renew(c, "a"));
 
-  const Semaphore brief("slots", 1, 50ms);
+  // Long enough that the dead holder's slot cannot expire before "b" is refused on a loaded
+  // machine (with 50 ms, one slow round trip let "b" in).
+  const Semaphore brief("slots", 1, 1000ms);
   ASSERT_TRUE(brief.acquire(c, "dead"));
   EXPECT_FALSE(brief.acquire(c, "b"));
   ASSERT_TRUE(eventually([&] { return brief.held(c) == 0; }));
