@@ -432,10 +432,11 @@ void Worker::State::run_loop() {
       continue;
     }
     if (pending.mode != protocol::Finish::None) {
-      ++done;
+      // The time first: a health() that sees the new count must also see when it finished.
       last_finished_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
+      ++done;
     }
     pending = Pending{};
     if (!take) continue;

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "process.hpp"
 #include "redis_server.hpp"
 #include "resque/connection.hpp"
+#include "resque/keys.hpp"
 #include "resque/queue.hpp"
 #include "resque/registry.hpp"
 #include "resque/worker_pool.hpp"
@@ -197,21 +199,41 @@ TEST(WorkerPool, OneEnqueueIntoAnIdlePoolWakesOneThread) {
   RedisServer server;
   Connection c(server.options());
   std::atomic<int> polls{0}, performed{0};
+  std::mutex mu;
+  std::set<std::string> pollers;
   auto reg = std::make_shared<JobRegistry>();
   reg->define("J", [&](std::int64_t) { ++performed; });
   WorkerPoolOptions po;
   // No poll inside the test's window: only the announcement can wake a thread.
   po.worker = fast_worker({"q"}, std::chrono::seconds(60));
-  po.worker.events.on_poll = [&](const std::string&) { ++polls; };
+  po.worker.events.on_poll = [&](const std::string& id) {
+    std::lock_guard<std::mutex> l(mu);
+    pollers.insert(id);
+    ++polls;
+  };
   po.min_threads = po.max_threads = 64;
   WorkerPool pool(server.options(), reg, po);
   pool.start();
-  ASSERT_TRUE(eventually([&] { return polls.load() >= 64; }));  // every thread idle
+  // Every thread idle: each of the 64 has polled (not 64 polls: the wake-up the Notifier gives
+  // when its subscription starts makes one thread poll twice, so 64 polls could be counted while
+  // a thread had yet to take its first step, which then landed inside the window), and the
+  // subscription that wake-up comes from is in place.
+  const std::string channel = Keys("resque").enqueue_channel();
+  ASSERT_TRUE(eventually([&] {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      if (pollers.size() < 64) return false;
+    }
+    return c.command({"PUBSUB", "NUMSUB", channel}).element(1).integer() >= 1;
+  }));
   Queue q(server.options());
   q.enqueue("warm", "J", Json::array({0}));  // loads the enqueue script (EVALSHA, then EVAL)
   const long long before = scripts_run(c);
+  const int polls_before = polls.load();
   q.enqueue("q", "J", Json::array({1}));
-  ASSERT_TRUE(eventually([&] { return performed.load() == 1 && polls.load() >= 65; }));
+  // Performed, and the step that finished it found nothing more (its thread polled again).
+  ASSERT_TRUE(
+      eventually([&] { return performed.load() == 1 && polls.load() >= polls_before + 1; }));
   // The enqueue, the woken thread's step that takes the job and its step that finishes it
   // (before: one step per thread, 65). Checked over a while, in case more threads wake late.
   EXPECT_FALSE(

@@ -706,7 +706,11 @@ TEST(WorkerEvents, ThrowingCallbackDoesNotStopTheWorker) {
   push_raw(c, "q", R"({"class":"Rec","args":["a"]})");
   push_raw(c, "q", R"({"class":"Rec","args":["b"]})");
   ASSERT_TRUE(eventually([&] { return performed->size() == 2; }));
+  // Both jobs finished (a job's counts are written by the step after it), else stat:failed
+  // would be 0 whatever the outcome.
+  ASSERT_TRUE(eventually([&] { return w.jobs_done() == 2; }));
   EXPECT_EQ(get_int(c, "resque:stat:failed"), 0);
+  EXPECT_EQ(get_int(c, "resque:stat:processed"), 2);
   EXPECT_GE(logged->size(), 2u);
 }
 
