@@ -2,7 +2,7 @@
 # interop (real peers), faults (fault injection), plus the area: connection, queue, worker,
 # scheduler, plugins.
 resque_add_test(unit_connection PRIVATE LABELS unit connection
-                SOURCES unit/url_test.cpp unit/sha1_test.cpp)
+                SOURCES unit/url_test.cpp unit/sha1_test.cpp unit/cluster_unit_test.cpp)
 resque_add_test(integration_connection LABELS integration connection faults
                 SOURCES integration/connection_test.cpp)
 # The same connection tests against a TLS-only server, plus what only TLS has (label tls).
