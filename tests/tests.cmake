@@ -145,3 +145,8 @@ add_dependencies(interop_prune sched_worker_child)
 resque_add_test(integration_scheduler_index LABELS integration scheduler
                 SOURCES integration/scheduler_index_test.cpp)
 add_dependencies(integration_scheduler_index sched_worker_child)
+# Redis Cluster (issue 14): three masters and three replicas started by the test
+# (support/redis_cluster.cpp); MOVED/ASK, the hash-tag rule and a master failover mid-run.
+target_sources(resque_test_support PRIVATE support/redis_cluster.cpp)
+resque_add_test(integration_cluster LABELS integration connection faults cluster
+                SOURCES integration/cluster_test.cpp)

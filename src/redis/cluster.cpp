@@ -1,6 +1,10 @@
 #include "redis/cluster.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
+
+#include "resque/error.hpp"
 
 namespace resque::detail {
 
@@ -41,6 +45,23 @@ std::optional<std::string> namespace_hash_tag(std::string_view ns) {
   const auto close = ns.find('}', open + 1);
   if (close == std::string_view::npos || close == open + 1) return std::nullopt;
   return std::string(ns.substr(open + 1, close - open - 1));
+}
+
+void check_cluster_options(const ConnectionOptions& o) {
+  if (!o.cluster) return;
+  if (!namespace_hash_tag(o.key_namespace))
+    throw ConfigError(fmt::format(
+        "key namespace '{}' has no hash tag, so it cannot be used on Redis Cluster ({}): the "
+        "scripts and transactions touch several keys at once, and on a cluster they must all "
+        "hash to one slot. Put the namespace in braces, e.g. ConnectionOptions::key_namespace = "
+        "\"{{{}}}\" (and the same namespace in every Ruby or node peer)",
+        o.key_namespace, o.describe(), o.key_namespace.empty() ? "resque" : o.key_namespace));
+  if (o.db != 0)
+    throw ConfigError(
+        fmt::format("database {} on {}: a Redis Cluster has only database 0", o.db, o.describe()));
+  if (!o.sentinels.empty() || !o.unix_socket.empty())
+    throw ConfigError(fmt::format("{}: cluster cannot be combined with sentinels or a Unix socket",
+                                  o.describe()));
 }
 
 }  // namespace resque::detail

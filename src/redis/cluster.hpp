@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "resque/options.hpp"
+
 namespace resque::detail {
 
 /// Number of hash slots of a Redis Cluster.
@@ -19,5 +21,11 @@ int hash_slot(std::string_view key);
 /// and the first '}' after it, when both are inside the namespace and the text is not empty.
 /// Otherwise nullopt (the slot of a key would depend on its name).
 std::optional<std::string> namespace_hash_tag(std::string_view key_namespace);
+
+/// With options.cluster: throws ConfigError when the namespace has no hash tag (naming the
+/// fix), when db is not 0, or when sentinels or a Unix socket are set too. Called where
+/// options enter the library (Connection, ConnectionPool, Worker, Scheduler), so a bad setting
+/// is refused at once rather than retried by a worker thread.
+void check_cluster_options(const ConnectionOptions& options);
 
 }  // namespace resque::detail

@@ -183,7 +183,9 @@ void append_resp(std::string& out, const Args& argv) {
 }
 }  // namespace
 
-Connection::Connection(ConnectionOptions options) : options_(std::move(options)) {}
+Connection::Connection(ConnectionOptions options) : options_(std::move(options)) {
+  detail::check_cluster_options(options_);
+}
 
 Connection::~Connection() = default;
 Connection::Connection(Connection&& o) noexcept = default;
@@ -282,21 +284,8 @@ ConnectionOptions Connection::node_options(const std::string& addr) const {
 }
 
 void Connection::connect_cluster() {
+  detail::check_cluster_options(options_);
   const auto tag = detail::namespace_hash_tag(options_.key_namespace);
-  if (!tag)
-    throw ConfigError(fmt::format(
-        "key namespace '{}' has no hash tag, so it cannot be used on Redis Cluster ({}): the "
-        "scripts and transactions touch several keys at once, and on a cluster they must all "
-        "hash to one slot. Put the namespace in braces, e.g. ConnectionOptions::key_namespace = "
-        "\"{{{}}}\" (and the same namespace in every Ruby or node peer)",
-        options_.key_namespace, options_.describe(),
-        options_.key_namespace.empty() ? "resque" : options_.key_namespace));
-  if (options_.db != 0)
-    throw ConfigError(fmt::format("database {} on {}: a Redis Cluster has only database 0",
-                                  options_.db, options_.describe()));
-  if (!options_.sentinels.empty() || !options_.unix_socket.empty())
-    throw ConfigError(fmt::format("{}: cluster cannot be combined with sentinels or a Unix socket",
-                                  options_.describe()));
   const int slot = detail::hash_slot(*tag);
 
   // Who to ask for the slot map: the node a MOVED named (it holds the slot now), the node of
@@ -669,7 +658,9 @@ void Connection::set_command_timeout(std::chrono::milliseconds timeout) {
 // ---------------------------------------------------------------- ConnectionPool
 
 ConnectionPool::ConnectionPool(ConnectionOptions options, std::size_t size)
-    : options_(std::move(options)), size_(size == 0 ? 1 : size) {}
+    : options_(std::move(options)), size_(size == 0 ? 1 : size) {
+  detail::check_cluster_options(options_);
+}
 
 ConnectionPool::~ConnectionPool() = default;
 
