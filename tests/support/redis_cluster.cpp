@@ -34,11 +34,23 @@ std::vector<Range> slot_map(const ConnectionOptions& o) {
 }  // namespace
 
 RedisCluster::RedisCluster() {
-  RedisServerOptions so;
-  // A short node timeout: a killed master is noticed within a second or two.
-  so.extra_args = {"--cluster-enabled",     "yes",       "--cluster-node-timeout", "1000",
-                   "--cluster-config-file", "nodes.conf"};
-  for (int i = 0; i < 6; ++i) nodes_.push_back(std::make_unique<RedisServer>(so));
+  for (int i = 0; i < 6; ++i) {
+    RedisServerOptions so;
+    // A short node timeout: a killed master is noticed within a second or two. The bus port
+    // is chosen too: port + 10000 (the default) may be taken, or above 65535. No 5 s wait
+    // before a replica's first (diskless) sync.
+    so.extra_args = {"--cluster-enabled",
+                     "yes",
+                     "--cluster-node-timeout",
+                     "1000",
+                     "--cluster-config-file",
+                     "nodes.conf",
+                     "--cluster-port",
+                     std::to_string(free_port()),
+                     "--repl-diskless-sync-delay",
+                     "0"};
+    nodes_.push_back(std::make_unique<RedisServer>(so));
+  }
   std::vector<std::string> argv = {"redis-cli", "--cluster", "create"};
   for (const auto& n : nodes_) argv.push_back(fmt::format("127.0.0.1:{}", n->port()));
   argv.insert(argv.end(), {"--cluster-replicas", "1", "--cluster-yes"});
@@ -83,9 +95,28 @@ std::size_t RedisCluster::master_of(int slot, std::size_t ask) const {
 }
 
 std::size_t RedisCluster::replica_of(int slot, std::size_t ask) const {
-  for (const auto& r : slot_map(node_options(ask)))
-    if (slot >= r.first && slot <= r.last && r.ports.size() >= 2)
-      return index_of_port(static_cast<int>(r.ports.at(1)));
+  // CLUSTER NODES, not CLUSTER SLOTS: the latter leaves a replica out until gossip has carried
+  // its replication offset around (seconds after it synced).
+  const std::string master_id = id_of(master_of(slot, ask));
+  Connection c(node_options(ask));
+  const std::string nodes = c.command({"CLUSTER", "NODES"}).string();
+  // "<id> <ip:port@bus> <flags> <master id> ..." per line
+  std::size_t at = 0;
+  while (at < nodes.size()) {
+    auto end = nodes.find('\n', at);
+    if (end == std::string::npos) end = nodes.size();
+    std::vector<std::string> f;
+    for (std::size_t p = at; p < end;) {
+      auto sp = nodes.find(' ', p);
+      if (sp == std::string::npos || sp > end) sp = end;
+      f.push_back(nodes.substr(p, sp - p));
+      p = sp + 1;
+    }
+    at = end + 1;
+    if (f.size() < 4 || f[3] != master_id || f[2].find("fail") != std::string::npos) continue;
+    const auto colon = f[1].find(':'), bus = f[1].find('@');
+    return index_of_port(std::stoi(f[1].substr(colon + 1, bus - colon - 1)));
+  }
   throw std::runtime_error(fmt::format("slot {} has no replica", slot));
 }
 
@@ -101,11 +132,15 @@ bool RedisCluster::healthy() const {
       Connection c(node_options(i));
       if (c.command({"CLUSTER", "INFO"}).string().find("cluster_state:ok") == std::string::npos)
         return false;
+      // A replica in sync with its master (what CLUSTER FAILOVER needs).
+      const std::string role = c.command({"ROLE"}).element(0).string();
+      if (role == "slave" &&
+          c.command({"INFO", "replication"}).string().find("master_link_status:up") ==
+              std::string::npos)
+        return false;
+      // Three ranges, the same masters named by every node.
       auto map = slot_map(node_options(i));
-      // Three ranges, each with its master and a replica, named alike by every node.
       if (map.size() != 3) return false;
-      for (const auto& r : map)
-        if (r.ports.size() != 2) return false;
       std::sort(map.begin(), map.end(),
                 [](const Range& a, const Range& b) { return a.first < b.first; });
       if (i == 0) {
@@ -113,9 +148,16 @@ bool RedisCluster::healthy() const {
         continue;
       }
       for (std::size_t k = 0; k < map.size(); ++k)
-        if (map[k].first != first[k].first || map[k].ports != first[k].ports) return false;
+        if (map[k].first != first[k].first || map[k].ports.at(0) != first[k].ports.at(0))
+          return false;
     }
-    return true;
+    // Three masters, three replicas.
+    std::size_t replicas = 0;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      Connection c(node_options(i));
+      replicas += c.command({"ROLE"}).element(0).string() == "slave" ? 1 : 0;
+    }
+    return replicas == 3;
   } catch (const Error&) {
     return false;
   }
