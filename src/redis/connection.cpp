@@ -341,7 +341,13 @@ void Connection::connect_cluster() {
         link_ = std::move(probe.link_);  // the node asked holds the slot: keep its connection
       } else {
         Connection m(node_options(master));
-        m.ensure_connected();
+        try {
+          m.ensure_connected();
+        } catch (const ConnectionError& e) {
+          // A master that died: the others name it until its replica is elected.
+          errors += fmt::format("; {} names {} as the master: {}", addr, master, e.what());
+          continue;
+        }
         link_ = std::move(m.link_);
       }
       node_ = master;

@@ -43,6 +43,9 @@ class RedisCluster {
   /// A manual failover of `slot`'s master: CLUSTER FAILOVER on its replica, then waits until
   /// every node names the replica as the slot's master. Returns the new master's index.
   std::size_t failover(int slot);
+  /// The crash of `slot`'s master: SIGKILL, then waits until every live node names its
+  /// replica as the slot's master (elected after cluster-node-timeout). Returns its index.
+  std::size_t kill_master(int slot);
 
  private:
   std::vector<std::unique_ptr<RedisServer>> nodes_;
