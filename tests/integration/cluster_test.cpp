@@ -292,6 +292,17 @@ void failover_run(bool crash) {
   po.min_threads = po.max_threads = 2;
   WorkerPool pool(o, reg, po);
   pool.start();
+  // An idle worker with a 60 s poll on another queue: after the failover it can only take a
+  // job soon through the pub/sub wake-up, so the notifier must have survived the failover
+  // (subscribed to the old master, now a replica, that the cluster broadcasts PUBLISH to; or
+  // subscribed again after a crash).
+  auto events = std::make_shared<Recorder>();
+  reg->define_raw("Wake", [events](const Job&) { events->add("performed"); });
+  auto wo = fast_worker({"wake"}, std::chrono::seconds(60));
+  wo.events = recording_events(events);
+  Worker waker(o, reg, wo);
+  waker.start();
+  ASSERT_TRUE(eventually([&] { return events->count("poll") >= 1; }));
 
   std::atomic<long long> acknowledged{0}, done_at{-1};
   std::atomic<int> enqueue_errors{0};
@@ -330,6 +341,19 @@ void failover_run(bool crash) {
       std::chrono::seconds(60));
   EXPECT_TRUE(pool.stop(std::chrono::seconds(10)));
   Connection c(o);
+  const bool woken =
+      eventually(
+          [&] {
+            try {
+              return Queue(o, reg).enqueue("wake", "Wake");
+            } catch (const Error&) {
+              return false;
+            }
+          },
+          std::chrono::seconds(10)) &&
+      eventually([&] { return events->count("performed") == 1; }, std::chrono::seconds(20));
+  EXPECT_TRUE(woken) << "the idle worker was not woken after the failover";
+  waker.stop();
   const long long failed = c.command({"LLEN", "{resque}:failed"}).integer();
   std::lock_guard<std::mutex> lock(mu);
   long long lost = 0, lost_unreplicated = 0, twice = 0;
