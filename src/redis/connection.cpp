@@ -226,6 +226,21 @@ bool redirected(std::string_view e) {
   return starts_with(e, "MOVED ") || starts_with(e, "ASK ");
 }
 
+// "MOVED 3999 127.0.0.1:6381" -> 3999 (-1 when malformed)
+int redirect_slot(std::string_view e) {
+  const auto first = e.find(' ');
+  if (first == std::string_view::npos) return -1;
+  int slot = -1;
+  const char* begin = e.data() + first + 1;
+  const auto [end, ec] = std::from_chars(begin, e.data() + e.size(), slot);
+  return ec == std::errc() && end != begin ? slot : -1;
+}
+
+// The slot of the namespace of a cluster connection's options (checked to have a tag).
+int namespace_slot(const ConnectionOptions& o) {
+  return detail::hash_slot(detail::namespace_hash_tag(o.key_namespace).value_or(""));
+}
+
 // "MOVED 3999 127.0.0.1:6381" -> "127.0.0.1:6381"
 std::string redirect_address(std::string_view e) {
   const auto space = e.rfind(' ');
@@ -379,6 +394,9 @@ Reply Connection::cluster_retry(const std::vector<std::string_view>& argv, Reply
   int waits = 0;
   for (int hop = 0; r.is_error() && hop < 16; ++hop) {
     const std::string_view e = r.str();
+    // A key of another slot (not under the namespace's tag): following it would not help, the
+    // connection serves the namespace's slot only. The caller sees the MOVED error.
+    if (redirected(e) && redirect_slot(e) != namespace_slot(options_)) break;
     if (starts_with(e, "MOVED ")) {
       moved_to_ = redirect_address(e);  // reconnect there (it is asked for the map first)
       disconnect();
@@ -594,8 +612,10 @@ std::vector<Reply> Connection::pipeline(const std::vector<std::vector<std::strin
     // Re-sent whole only when nothing in it ran; otherwise the caller sees the errors and the
     // next command reconnects through the slot map.
     disconnect();
-    if (hop >= 16 || !nothing_ran(commands, out)) return out;
     const std::string_view e = bad->str();
+    if (hop >= 16 || !nothing_ran(commands, out) ||
+        (redirected(e) && redirect_slot(e) != namespace_slot(options_)))
+      return out;
     if (starts_with(e, "MOVED ")) {
       moved_to_ = redirect_address(e);
     } else {

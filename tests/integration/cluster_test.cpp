@@ -98,6 +98,19 @@ TEST(Cluster, UntaggedNamespaceIsRefusedWithTheFix) {
   EXPECT_TRUE(contains(msg, "Redis Cluster node")) << msg;
   EXPECT_TRUE(contains(msg, "redis+cluster://")) << msg;
 
+  // A key without the namespace's tag, in a slot of another master: its MOVED is not followed
+  // (the connection serves the namespace's slot) but reported, and the connection carries on.
+  std::string foreign;
+  for (char ch = 'a'; foreign.empty() && ch <= 'z'; ++ch)
+    if (cluster.master_of(slot_of(cluster, std::string(1, ch))) != owner)
+      foreign = std::string(1, ch);
+  ASSERT_FALSE(foreign.empty());
+  Connection tagged(cluster.options());
+  msg = error_of<ReplyError>([&] { tagged.command({"SET", foreign, "v"}); });
+  EXPECT_TRUE(contains(msg, "MOVED")) << msg;
+  tagged.command({"SET", "{resque}:k", "v"});
+  EXPECT_EQ(tagged.command({"GET", "{resque}:k"}).string(), "v");
+
   // Cluster mode against a server that is not a cluster node.
   RedisServer standalone;
   auto s = standalone.options();

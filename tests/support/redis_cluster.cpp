@@ -95,27 +95,17 @@ std::size_t RedisCluster::master_of(int slot, std::size_t ask) const {
 }
 
 std::size_t RedisCluster::replica_of(int slot, std::size_t ask) const {
-  // CLUSTER NODES, not CLUSTER SLOTS: the latter leaves a replica out until gossip has carried
-  // its replication offset around (seconds after it synced).
-  const std::string master_id = id_of(master_of(slot, ask));
-  Connection c(node_options(ask));
-  const std::string nodes = c.command({"CLUSTER", "NODES"}).string();
-  // "<id> <ip:port@bus> <flags> <master id> ..." per line
-  std::size_t at = 0;
-  while (at < nodes.size()) {
-    auto end = nodes.find('\n', at);
-    if (end == std::string::npos) end = nodes.size();
-    std::vector<std::string> f;
-    for (std::size_t p = at; p < end;) {
-      auto sp = nodes.find(' ', p);
-      if (sp == std::string::npos || sp > end) sp = end;
-      f.push_back(nodes.substr(p, sp - p));
-      p = sp + 1;
+  // Asked of the replicas themselves (ROLE: "slave", master host, master port, state): the
+  // other nodes' views (CLUSTER SLOTS, CLUSTER NODES) learn of a replica by gossip, later.
+  const int master_port = nodes_.at(master_of(slot, ask))->port();
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (!nodes_[i]->running()) continue;
+    try {
+      Connection c(node_options(i));
+      const Reply role = c.command({"ROLE"});
+      if (role.element(0).string() == "slave" && role.element(2).integer() == master_port) return i;
+    } catch (const Error&) {
     }
-    at = end + 1;
-    if (f.size() < 4 || f[3] != master_id || f[2].find("fail") != std::string::npos) continue;
-    const auto colon = f[1].find(':'), bus = f[1].find('@');
-    return index_of_port(std::stoi(f[1].substr(colon + 1, bus - colon - 1)));
   }
   throw std::runtime_error(fmt::format("slot {} has no replica", slot));
 }
