@@ -268,7 +268,8 @@ bool nothing_ran(const std::vector<std::vector<std::string>>& commands,
                  const std::vector<Reply>& replies) {
   bool in_multi = false;
   for (std::size_t i = 0; i < commands.size(); ++i) {
-    const std::string_view name = commands[i].empty() ? "" : commands[i][0];
+    const std::string_view name =
+        commands[i].empty() ? std::string_view() : std::string_view(commands[i][0]);
     if (same_name(name, "MULTI")) {
       in_multi = true;
     } else if (in_multi) {
