@@ -16,10 +16,11 @@ for arg in "$@"; do
   esac
 done
 
-pkgs=(build-essential cmake ninja-build pkg-config redis-server libhiredis-dev libcctz-dev libssl-dev openssl
+pkgs=(build-essential cmake ninja-build pkg-config redis-server redis-tools libhiredis-dev libcctz-dev libssl-dev openssl
       nlohmann-json3-dev libfmt-dev libgtest-dev libbenchmark-dev clang-format tzdata nodejs npm
       libcli11-dev libcpp-httplib-dev chromium libboost-stacktrace-dev prometheus-cpp-dev
       clang libclang-rt-14-dev)  # clang: the libFuzzer targets and the TSan build (CI)
+# redis-tools: redis-cli, which the cluster tests use to join their nodes (--cluster create).
 # Real Ruby Resque 3.0/2.7 and resque-scheduler run unmodified on these (tests label `ruby`).
 [ "$with_ruby" = 0 ] || pkgs+=(ruby ruby-redis ruby-redis-namespace ruby-mono-logger
                                ruby-multi-json ruby-rufus-scheduler)

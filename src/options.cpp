@@ -15,6 +15,12 @@ std::string ConnectionOptions::describe() const {
     for (std::size_t i = 0; i < sentinels.size(); ++i) out += (i ? "," : "") + sentinels[i];
     return out;
   }
+  if (cluster) {
+    std::string out = "cluster via ";
+    if (cluster_nodes.empty()) return out + fmt::format("{}:{}", host, port);
+    for (std::size_t i = 0; i < cluster_nodes.size(); ++i) out += (i ? "," : "") + cluster_nodes[i];
+    return out;
+  }
   if (!unix_socket.empty()) return "unix:" + unix_socket;
   return fmt::format("{}:{}", host, port);
 }
@@ -119,6 +125,43 @@ void apply_query(const std::string& url, const std::string& query, ConnectionOpt
   }
 }
 
+// "host:port[,host:port...]" (IPv6 hosts in brackets) as "host:port" items.
+std::vector<std::string> host_list(const std::string& url, const std::string& rest,
+                                   const std::string& default_port, const char* what) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at <= rest.size()) {
+    auto comma = rest.find(',', at);
+    std::string one = rest.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    at = comma == std::string::npos ? rest.size() + 1 : comma + 1;
+    std::string host = one, port = default_port;
+    if (!one.empty() && one[0] == '[') {
+      auto close = one.find(']');
+      if (close == std::string::npos) bad_url(url, "unterminated IPv6 address");
+      host = one.substr(1, close - 1);
+      if (close + 1 < one.size()) {
+        if (one[close + 1] != ':') bad_url(url, "expected ':' after the IPv6 address");
+        port = one.substr(close + 2);
+      }
+      host = "[" + host + "]";
+    } else if (auto colon = one.find(':'); colon != std::string::npos) {
+      host = one.substr(0, colon);
+      port = one.substr(colon + 1);
+    }
+    if (host.empty() || host == "[]") bad_url(url, fmt::format("missing {} host", what));
+    out.push_back(host + ":" + std::to_string(parse_int(url, port, "port", 1, 65535)));
+  }
+  return out;
+}
+
+// host and port from a "host:port" item of host_list().
+void set_first(ConnectionOptions& o, const std::string& item) {
+  const auto colon = item.rfind(':');
+  o.host = item.substr(0, colon);
+  if (o.host.size() >= 2 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
+  o.port = std::atoi(item.c_str() + colon + 1);
+}
+
 }  // namespace
 
 ConnectionOptions parse_redis_url(const std::string& url) {
@@ -144,11 +187,12 @@ ConnectionOptions parse_redis_url(const std::string& url) {
     return o;
   }
   const bool sentinel = scheme == "redis+sentinel" || scheme == "rediss+sentinel";
-  if (scheme == "rediss" || scheme == "rediss+sentinel") {
+  const bool cluster = scheme == "redis+cluster" || scheme == "rediss+cluster";
+  if (scheme == "rediss" || scheme == "rediss+sentinel" || scheme == "rediss+cluster") {
     o.tls = true;
-  } else if (!sentinel && scheme != "redis") {
-    bad_url(url, fmt::format("unknown scheme '{}' (use redis://, rediss://, unix:// or "
-                             "redis+sentinel://)",
+  } else if (!sentinel && !cluster && scheme != "redis") {
+    bad_url(url, fmt::format("unknown scheme '{}' (use redis://, rediss://, unix://, "
+                             "redis+sentinel:// or redis+cluster://)",
                              scheme));
   }
 
@@ -175,31 +219,19 @@ ConnectionOptions parse_redis_url(const std::string& url) {
       o.password = percent_decode(url, cred);
     }
   }
+  if (cluster) {
+    // host:port[,host:port...][/0]: the seed nodes.
+    o.cluster = true;
+    o.cluster_nodes = host_list(url, rest, "6379", "cluster node");
+    set_first(o, o.cluster_nodes.front());
+    if (!path.empty()) o.db = parse_int(url, path, "database", 0, 1 << 20);
+    apply_query(url, query, o);
+    if (o.db != 0) bad_url(url, fmt::format("a Redis Cluster has only database 0, not {}", o.db));
+    return o;
+  }
   if (sentinel) {
     // host:port[,host:port...]/master[/db]
-    std::size_t at = 0;
-    while (at <= rest.size()) {
-      auto comma = rest.find(',', at);
-      std::string one =
-          rest.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-      at = comma == std::string::npos ? rest.size() + 1 : comma + 1;
-      std::string host = one, port = "26379";
-      if (!one.empty() && one[0] == '[') {
-        auto close = one.find(']');
-        if (close == std::string::npos) bad_url(url, "unterminated IPv6 address");
-        host = one.substr(1, close - 1);
-        if (close + 1 < one.size()) {
-          if (one[close + 1] != ':') bad_url(url, "expected ':' after the IPv6 address");
-          port = one.substr(close + 2);
-        }
-        host = "[" + host + "]";
-      } else if (auto colon = one.find(':'); colon != std::string::npos) {
-        host = one.substr(0, colon);
-        port = one.substr(colon + 1);
-      }
-      if (host.empty() || host == "[]") bad_url(url, "missing sentinel host");
-      o.sentinels.push_back(host + ":" + std::to_string(parse_int(url, port, "port", 1, 65535)));
-    }
+    o.sentinels = host_list(url, rest, "26379", "sentinel");
     auto slash = path.find('/');
     o.sentinel_master = path.substr(0, slash);
     if (o.sentinel_master.empty()) bad_url(url, "missing the master's name after the sentinels");

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "redis/cluster.hpp"
 #include "redis/commands.hpp"
 #include "resque/error.hpp"
 #include "resque/lock.hpp"
@@ -54,6 +55,7 @@ Scheduler::Scheduler(ConnectionOptions connection, std::shared_ptr<const JobRegi
     : state_(std::make_shared<State>()) {
   auto& s = *state_;
   if (options.name.empty()) options.name = default_name();
+  detail::check_cluster_options(connection);
   if (options.poll_interval <= std::chrono::milliseconds(0))
     throw ConfigError("scheduler poll_interval must be positive");
   if (options.leader_lock_ttl < std::chrono::seconds(1))

@@ -19,6 +19,7 @@
 #include "protocol/worker.hpp"
 #include "protocol/worker_scripts.hpp"
 #include "queue_patterns.hpp"
+#include "redis/cluster.hpp"
 #include "redis/commands.hpp"
 #include "resque/backtrace.hpp"
 #include "resque/connection.hpp"
@@ -508,6 +509,7 @@ void Worker::State::run_loop() {
 namespace detail {
 
 void validate_worker_options(const ConnectionOptions& connection, const WorkerOptions& options) {
+  check_cluster_options(connection);  // an untagged namespace on a cluster: refused here
   if (options.queues.empty()) throw ConfigError("a worker needs at least one queue");
   for (const auto& q : options.queues) protocol::validate_queue_name(q, "worker queue");
   if (options.host.find(':') != std::string::npos)

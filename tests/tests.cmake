@@ -2,7 +2,7 @@
 # interop (real peers), faults (fault injection), plus the area: connection, queue, worker,
 # scheduler, plugins.
 resque_add_test(unit_connection PRIVATE LABELS unit connection
-                SOURCES unit/url_test.cpp unit/sha1_test.cpp)
+                SOURCES unit/url_test.cpp unit/sha1_test.cpp unit/cluster_unit_test.cpp)
 resque_add_test(integration_connection LABELS integration connection faults
                 SOURCES integration/connection_test.cpp)
 # The same connection tests against a TLS-only server, plus what only TLS has (label tls).
@@ -145,3 +145,8 @@ add_dependencies(interop_prune sched_worker_child)
 resque_add_test(integration_scheduler_index LABELS integration scheduler
                 SOURCES integration/scheduler_index_test.cpp)
 add_dependencies(integration_scheduler_index sched_worker_child)
+# Redis Cluster (issue 14): three masters and three replicas started by the test
+# (support/redis_cluster.cpp); MOVED/ASK, the hash-tag rule and a master failover mid-run.
+target_sources(resque_test_support PRIVATE support/redis_cluster.cpp)
+resque_add_test(integration_cluster LABELS integration connection faults cluster
+                SOURCES integration/cluster_test.cpp)

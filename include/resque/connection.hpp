@@ -77,7 +77,9 @@ class Script {
 };
 
 /// One connection to Redis: a TCP or Unix socket, or a TLS session over TCP when options.tls.
-/// Commands are argv-style and binary-safe.
+/// Commands are argv-style and binary-safe. With options.sentinels it connects to the master
+/// the sentinels name; with options.cluster to the cluster node that holds the namespace's
+/// slot, following MOVED and ASK (see ConnectionOptions::cluster).
 /// After an I/O error the context is dropped; the next command reconnects with bounded
 /// exponential backoff. A command interrupted by a broken connection is reported with
 /// ConnectionError and never retried silently, since the server may have executed it.
@@ -125,6 +127,11 @@ class Connection {
  private:
   void connect_once();
   ConnectionOptions ask_sentinels() const;
+  void connect_cluster();
+  ConnectionOptions node_options(const std::string& address) const;
+  Reply cluster_retry(const std::vector<std::string_view>& argv, Reply r);
+  Reply ask(const std::string& address, const std::vector<std::string_view>& argv);
+  std::vector<Reply> pipeline_once(const std::vector<std::vector<std::string>>& commands);
   Reply send_and_read(const std::vector<std::string_view>& argv);
   Reply read_reply(const char* what);
 
@@ -132,6 +139,11 @@ class Connection {
   std::unique_ptr<detail::Link> link_;
   std::chrono::milliseconds current_timeout_{0};
   std::string master_;  // the address the sentinels gave, for messages
+  // Cluster: the node connected to, the node a MOVED named (asked first on the next connect),
+  // and the nodes of the last slot map (asked before the seeds).
+  std::string node_;
+  std::string moved_to_;
+  std::vector<std::string> known_nodes_;
 };
 
 /// A small pool of Connections for code shared between threads (Queue uses one). Connections

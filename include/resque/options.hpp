@@ -106,6 +106,23 @@ struct ConnectionOptions {
   std::string sentinel_username;
   std::string sentinel_password;
 
+  /// Redis Cluster: the servers are a cluster's nodes. Each (re)connect asks a seed node for
+  /// the slot map (CLUSTER SLOTS) and connects to the master of the slot that the namespace's
+  /// hash tag names: every key of one namespace must be in one slot, so `key_namespace` must
+  /// carry a hash tag, e.g. "{resque}" (an untagged one is refused with ConfigError at
+  /// connect). Every command, keyless ones included (EVALSHA, SCAN, INFO, TIME, SUBSCRIBE),
+  /// goes to that node. A MOVED reply makes the connection reconnect to the node it names and
+  /// re-send the command; ASK sends ASKING and the command to the named node once; CLUSTERDOWN,
+  /// TRYAGAIN, READONLY and LOADING reconnect (with the reconnect backoff, up to
+  /// reconnect_attempts times) and re-send: the server refused the command without running it.
+  /// `db` must be 0. Default false.
+  bool cluster = false;
+  /// Seed nodes as "host:port" ("[::1]:7000" for IPv6), asked in order for the slot map after
+  /// the nodes of the last map. Default empty: host and port are the one seed. The
+  /// `redis+cluster://host:port,host2:port` URL fills this and sets `cluster`. TLS, username
+  /// and password apply to every node.
+  std::vector<std::string> cluster_nodes;
+
   /// "host:port", "unix:/path" for messages.
   std::string describe() const;
 };
@@ -113,8 +130,11 @@ struct ConnectionOptions {
 /// Parses `redis://[user:password@]host[:port][/db][?param=value&...]`,
 /// `redis+sentinel://[user:password@]host:port[,host:port...]/master[/db][?sentinel_password=..]`
 /// (user and password are the master's; sentinel_username/sentinel_password the sentinels'),
-/// `unix:///path/to/socket[?db=N]` and `rediss://...` (TLS). For rediss:// the query may set
-/// tls_ca_file, tls_ca_dir, tls_cert_file, tls_key_file, tls_server_name and
+/// `redis+cluster://[user:password@]host:port[,host:port...][/0]` (Redis Cluster: the seed
+/// nodes; the database can only be 0),
+/// `unix:///path/to/socket[?db=N]` and `rediss://...` (TLS; also rediss+sentinel:// and
+/// rediss+cluster://, where every server, the sentinels included, speaks TLS). For rediss:// the
+/// query may set tls_ca_file, tls_ca_dir, tls_cert_file, tls_key_file, tls_server_name and
 /// tls_insecure_skip_verify (true/false); values are percent-decoded. Percent-escapes in user
 /// and password are decoded. Throws ConfigError on malformed input.
 ConnectionOptions parse_redis_url(const std::string& url);

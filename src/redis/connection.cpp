@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <thread>
 
+#include "redis/cluster.hpp"
 #include "redis/sha1.hpp"
 #include "redis/transport.hpp"
 #include "resque/error.hpp"
@@ -180,7 +183,9 @@ void append_resp(std::string& out, const Args& argv) {
 }
 }  // namespace
 
-Connection::Connection(ConnectionOptions options) : options_(std::move(options)) {}
+Connection::Connection(ConnectionOptions options) : options_(std::move(options)) {
+  detail::check_cluster_options(options_);
+}
 
 Connection::~Connection() = default;
 Connection::Connection(Connection&& o) noexcept = default;
@@ -208,7 +213,209 @@ void set_address(ConnectionOptions& o, const std::string& addr) {
 bool starts_with(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
 }
+
+// Cluster error replies after which the command did not run and can be sent again once the
+// connection reconnected (with backoff): the slot has no master yet, a multi-key command met a
+// slot in migration, the node is a (demoted) replica or still loading.
+bool cluster_down(std::string_view e) {
+  return starts_with(e, "CLUSTERDOWN") || starts_with(e, "TRYAGAIN") ||
+         starts_with(e, "READONLY") || starts_with(e, "LOADING") || starts_with(e, "MASTERDOWN");
+}
+
+bool redirected(std::string_view e) {
+  return starts_with(e, "MOVED ") || starts_with(e, "ASK ");
+}
+
+// "MOVED 3999 127.0.0.1:6381" -> 3999 (-1 when malformed)
+int redirect_slot(std::string_view e) {
+  const auto first = e.find(' ');
+  if (first == std::string_view::npos) return -1;
+  int slot = -1;
+  const char* begin = e.data() + first + 1;
+  const auto [end, ec] = std::from_chars(begin, e.data() + e.size(), slot);
+  return ec == std::errc() && end != begin ? slot : -1;
+}
+
+// The slot of the namespace of a cluster connection's options (checked to have a tag).
+int namespace_slot(const ConnectionOptions& o) {
+  return detail::hash_slot(detail::namespace_hash_tag(o.key_namespace).value_or(""));
+}
+
+// "MOVED 3999 127.0.0.1:6381" -> "127.0.0.1:6381"
+std::string redirect_address(std::string_view e) {
+  const auto space = e.rfind(' ');
+  return std::string(e.substr(space == std::string_view::npos ? 0 : space + 1));
+}
+
+std::string address(const std::string& host, long long port) {
+  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
+                                             : fmt::format("{}:{}", host, port);
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(a[i])) !=
+        std::toupper(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+// True when no command of a pipeline took effect: each was refused with a redirect or a
+// cluster-down error, or sat in a MULTI whose EXEC failed (EXECABORT, or EXEC redirected).
+// Only such a pipeline is sent again whole.
+bool nothing_ran(const std::vector<std::vector<std::string>>& commands,
+                 const std::vector<Reply>& replies) {
+  bool in_multi = false;
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    const std::string_view name =
+        commands[i].empty() ? std::string_view() : std::string_view(commands[i][0]);
+    if (same_name(name, "MULTI")) {
+      in_multi = true;
+    } else if (in_multi) {
+      if (same_name(name, "EXEC")) {
+        if (!replies[i].is_error()) return false;
+        in_multi = false;
+      } else if (same_name(name, "DISCARD")) {
+        in_multi = false;
+      }
+    } else if (!replies[i].is_error() ||
+               !(redirected(replies[i].str()) || cluster_down(replies[i].str()))) {
+      return false;
+    }
+  }
+  return true;
+}
 }  // namespace
+
+ConnectionOptions Connection::node_options(const std::string& addr) const {
+  ConnectionOptions o = options_;
+  o.cluster = false;
+  o.cluster_nodes.clear();
+  o.sentinels.clear();
+  o.unix_socket.clear();
+  set_address(o, addr);
+  o.reconnect_attempts = 1;
+  return o;
+}
+
+void Connection::connect_cluster() {
+  detail::check_cluster_options(options_);
+  const auto tag = detail::namespace_hash_tag(options_.key_namespace);
+  const int slot = detail::hash_slot(*tag);
+
+  // Who to ask for the slot map: the node a MOVED named (it holds the slot now), the node of
+  // the last connection, the nodes of the last map, then the seeds.
+  std::vector<std::string> candidates;
+  const auto add = [&](const std::string& a) {
+    if (!a.empty() && std::find(candidates.begin(), candidates.end(), a) == candidates.end())
+      candidates.push_back(a);
+  };
+  add(moved_to_);
+  add(node_);
+  for (const auto& a : known_nodes_) add(a);
+  for (const auto& a : options_.cluster_nodes) add(a);
+  if (options_.cluster_nodes.empty()) add(address(options_.host, options_.port));
+
+  std::string errors;
+  for (const auto& addr : candidates) {
+    try {
+      ConnectionOptions po = node_options(addr);
+      po.command_timeout = options_.connect_timeout;
+      Connection probe(po);
+      Reply map = probe.command_raw({"CLUSTER", "SLOTS"});
+      if (map.is_error()) {
+        if (map.str().find("cluster support disabled") != std::string_view::npos)
+          throw ConfigError(fmt::format(
+              "{} is not a Redis Cluster node ({}): connect without ConnectionOptions::cluster "
+              "(a redis:// URL) instead",
+              addr, map.str()));
+        errors += fmt::format("; {}: {}", addr, map.str());
+        continue;
+      }
+      // [[first slot, last slot, [host, port, id...] (the master), replicas...]...]
+      std::string master;
+      std::vector<std::string> nodes;
+      for (std::size_t i = 0; i < map.size(); ++i) {
+        const Reply range = map.element(i);
+        const long long lo = range.element(0).integer(), hi = range.element(1).integer();
+        for (std::size_t j = 2; j < range.size(); ++j) {
+          const Reply n = range.element(j);
+          std::string host = n.element(0).string();
+          if (host.empty() || host == "?") host = po.host;  // "the node you asked"
+          const std::string a = address(host, n.element(1).integer());
+          if (std::find(nodes.begin(), nodes.end(), a) == nodes.end()) nodes.push_back(a);
+          if (j == 2 && slot >= lo && slot <= hi) master = a;
+        }
+      }
+      if (master.empty()) {
+        errors += fmt::format("; {}: slot {} has no master", addr, slot);
+        continue;
+      }
+      known_nodes_ = std::move(nodes);
+      if (master == addr) {
+        link_ = std::move(probe.link_);  // the node asked holds the slot: keep its connection
+      } else {
+        Connection m(node_options(master));
+        try {
+          m.ensure_connected();
+        } catch (const ConnectionError& e) {
+          // A master that died: the others name it until its replica is elected.
+          errors += fmt::format("; {} names {} as the master: {}", addr, master, e.what());
+          continue;
+        }
+        link_ = std::move(m.link_);
+      }
+      node_ = master;
+      moved_to_.clear();
+      return;
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const Error& e) {
+      errors += "; ";
+      errors += e.what();
+    }
+  }
+  throw ConnectionError(
+      fmt::format("finding the master of slot {} (namespace '{}') on {}: no node "
+                  "answered{}",
+                  slot, options_.key_namespace, options_.describe(), errors));
+}
+
+Reply Connection::ask(const std::string& addr, const std::vector<std::string_view>& argv) {
+  // ASK: the slot is being migrated and this key is already on `addr`. One command goes there,
+  // after ASKING; the connection stays on the slot's owner until a MOVED says otherwise.
+  Connection target(node_options(addr));
+  auto replies = target.pipeline({{"ASKING"}, std::vector<std::string>(argv.begin(), argv.end())});
+  return replies.at(1);
+}
+
+Reply Connection::cluster_retry(const std::vector<std::string_view>& argv, Reply r) {
+  auto delay = options_.reconnect_backoff_min;
+  int waits = 0;
+  for (int hop = 0; r.is_error() && hop < 16; ++hop) {
+    const std::string_view e = r.str();
+    // A key of another slot (not under the namespace's tag): following it would not help, the
+    // connection serves the namespace's slot only. The caller sees the MOVED error.
+    if (redirected(e) && redirect_slot(e) != namespace_slot(options_)) break;
+    if (starts_with(e, "MOVED ")) {
+      moved_to_ = redirect_address(e);  // reconnect there (it is asked for the map first)
+      disconnect();
+    } else if (starts_with(e, "ASK ")) {
+      r = ask(redirect_address(e), argv);
+      continue;
+    } else if (cluster_down(e)) {
+      if (++waits > std::max(1, options_.reconnect_attempts)) break;
+      disconnect();
+      std::this_thread::sleep_for(delay);
+      delay = std::min(delay * 2, options_.reconnect_backoff_max);
+    } else {
+      break;
+    }
+    r = send_and_read(argv);
+  }
+  return r;
+}
 
 ConnectionOptions Connection::ask_sentinels() const {
   if (options_.sentinel_master.empty())
@@ -255,6 +462,11 @@ ConnectionOptions Connection::ask_sentinels() const {
 }
 
 void Connection::connect_once() {
+  if (options_.cluster) {
+    connect_cluster();  // authenticated by the node connection it took over
+    current_timeout_ = options_.command_timeout;
+    return;
+  }
   if (options_.sentinels.empty()) {
     link_ = std::make_unique<detail::Link>(options_);
   } else {
@@ -348,7 +560,15 @@ Reply Connection::receive() {
 
 Reply Connection::command_raw(const std::vector<std::string_view>& argv) {
   Reply r = send_and_read(argv);
-  if (!options_.sentinels.empty() && r.is_error() &&
+  if (!r.is_error()) return r;
+  if (options_.cluster) return cluster_retry(argv, std::move(r));
+  if (redirected(r.str()))
+    throw ConfigError(fmt::format(
+        "{} on {}: the server is a Redis Cluster node without this key's slot ({}): set "
+        "ConnectionOptions::cluster (a redis+cluster:// URL) and a hash-tagged key_namespace "
+        "such as \"{{resque}}\"",
+        argv.empty() ? "" : std::string(argv[0]), options_.describe(), r.str()));
+  if (!options_.sentinels.empty() &&
       (starts_with(r.str(), "READONLY") || starts_with(r.str(), "LOADING"))) {
     // Connected to a master that was demoted (or a server still loading): it refused the
     // command without running it, so asking the sentinels again and re-sending once is safe.
@@ -381,6 +601,35 @@ Reply Connection::command(const std::vector<std::string_view>& argv) {
 }
 
 std::vector<Reply> Connection::pipeline(const std::vector<std::vector<std::string>>& commands) {
+  if (!options_.cluster) return pipeline_once(commands);
+  auto delay = options_.reconnect_backoff_min;
+  int waits = 0;
+  for (int hop = 0;; ++hop) {
+    std::vector<Reply> out = pipeline_once(commands);
+    const auto bad = std::find_if(out.begin(), out.end(), [](const Reply& r) {
+      return r.is_error() && (redirected(r.str()) || cluster_down(r.str()));
+    });
+    if (bad == out.end()) return out;
+    // Re-sent whole only when nothing in it ran; otherwise the caller sees the errors and the
+    // next command reconnects through the slot map.
+    disconnect();
+    const std::string_view e = bad->str();
+    if (hop >= 16 || !nothing_ran(commands, out) ||
+        (redirected(e) && redirect_slot(e) != namespace_slot(options_)))
+      return out;
+    if (starts_with(e, "MOVED ")) {
+      moved_to_ = redirect_address(e);
+    } else {
+      // ASK (a migration in progress: wait for it to end) or a cluster-down error.
+      if (++waits > std::max(1, options_.reconnect_attempts)) return out;
+      std::this_thread::sleep_for(delay);
+      delay = std::min(delay * 2, options_.reconnect_backoff_max);
+    }
+  }
+}
+
+std::vector<Reply> Connection::pipeline_once(
+    const std::vector<std::vector<std::string>>& commands) {
   ensure_connected();
   std::string buf;
   for (const auto& cmd : commands) append_resp(buf, cmd);
@@ -436,7 +685,9 @@ void Connection::set_command_timeout(std::chrono::milliseconds timeout) {
 // ---------------------------------------------------------------- ConnectionPool
 
 ConnectionPool::ConnectionPool(ConnectionOptions options, std::size_t size)
-    : options_(std::move(options)), size_(size == 0 ? 1 : size) {}
+    : options_(std::move(options)), size_(size == 0 ? 1 : size) {
+  detail::check_cluster_options(options_);
+}
 
 ConnectionPool::~ConnectionPool() = default;
 

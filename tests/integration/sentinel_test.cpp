@@ -31,13 +31,22 @@ struct SentinelSet {
   std::unique_ptr<RedisServer> primary, replica;
   std::vector<std::unique_ptr<RedisServer>> sentinels;
 
-  SentinelSet() {
-    primary = std::make_unique<RedisServer>();
+  bool tls = false;
+
+  // tls: every server and sentinel speaks TLS only (replication and the sentinels' own links
+  // too), with the test CA.
+  explicit SentinelSet(bool with_tls = false) : tls(with_tls) {
+    RedisServerOptions po;
+    po.tls = tls;
+    primary = std::make_unique<RedisServer>(po);
     RedisServerOptions ro;
+    ro.tls = tls;
     ro.extra_args = {"--replicaof", "127.0.0.1", std::to_string(primary->port())};
+    if (tls) ro.extra_args.insert(ro.extra_args.end(), {"--tls-replication", "yes"});
     replica = std::make_unique<RedisServer>(ro);
     for (int i = 0; i < 3; ++i) {
       RedisServerOptions so;
+      so.tls = tls;
       so.sentinel_monitor_port = primary->port();
       sentinels.push_back(std::make_unique<RedisServer>(so));
     }
@@ -65,10 +74,12 @@ struct SentinelSet {
   }
 
   ConnectionOptions options() const {
-    std::string url = "redis+sentinel://";
+    std::string url = tls ? "rediss+sentinel://" : "redis+sentinel://";
     for (std::size_t i = 0; i < sentinels.size(); ++i)
       url += fmt::format("{}127.0.0.1:{}", i ? "," : "", sentinels[i]->port());
-    return parse_redis_url(url + "/mymaster");
+    url += "/mymaster";
+    if (tls) url += "?tls_ca_file=" + test_certs().ca_cert;
+    return parse_redis_url(url);
   }
 };
 
@@ -201,4 +212,70 @@ TEST(Sentinel, PrimaryKilledDuringEnqueuesAndWorkersLosesNoReplicatedJob) {
   EXPECT_EQ(c.command({"ROLE"}).element(0).string(), "master");
   Connection r(set.replica->options());
   EXPECT_EQ(r.command({"ROLE"}).element(0).string(), "master");
+}
+
+TEST(Sentinel, SentinelsSpeakingTlsOnlyNameTheMasterAndAFailoverIsFollowed) {
+  SentinelSet set(/*with_tls=*/true);
+  ASSERT_TRUE(set.ready());
+  const auto o = set.options();
+  ASSERT_TRUE(o.tls);
+  // A plain client cannot even ask the sentinels: they speak TLS only.
+  auto plain = o;
+  plain.tls = false;
+  plain.reconnect_attempts = 1;
+  plain.connect_timeout = plain.command_timeout = std::chrono::milliseconds(1000);
+  EXPECT_THROW(Connection(plain).command({"PING"}), ConnectionError);
+  // Nor a client that does not trust the sentinels' CA (each is asked; none is believed).
+  auto untrusting = o;
+  untrusting.tls_ca_file = test_certs().other_ca_cert;
+  untrusting.reconnect_attempts = 1;
+  try {
+    Connection(untrusting).command({"PING"});
+    ADD_FAILURE() << "connected through sentinels whose certificate was not trusted";
+  } catch (const ConnectionError& e) {
+    EXPECT_NE(std::string(e.what()).find("certificate was refused"), std::string::npos) << e.what();
+  }
+
+  // Over TLS: the sentinels name the primary, the connection checks ROLE and writes there.
+  Connection c(o);
+  c.command({"SET", "k", "v"});
+  Connection p(set.primary->options());
+  EXPECT_EQ(p.command({"GET", "k"}).string(), "v");
+  EXPECT_EQ(c.command({"CONFIG", "GET", "tls-port"}).element(1).string(),
+            std::to_string(set.primary->port()));
+
+  // A queue and a worker through the TLS sentinels (the worker's notifier too).
+  auto performed = std::make_shared<Recorder>();
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define_raw("Rec", [performed](const Job& j) { performed->add(j.args.at(0).dump()); });
+  Worker w(o, reg, fast_worker({"q"}, std::chrono::milliseconds(100)));
+  w.start();
+  Queue q(o, reg);
+  ASSERT_TRUE(q.enqueue("q", "Rec", Json::array({1})));
+  EXPECT_TRUE(eventually([&] { return performed->count("1") == 1; }));
+
+  // The primary dies: the TLS sentinels promote the replica, and the connection follows.
+  set.primary->kill();
+  const std::string replica_port = std::to_string(set.replica->port());
+  EXPECT_TRUE(eventually(
+      [&] {
+        try {
+          return c.command({"ROLE"}).element(0).string() == "master" &&
+                 c.command({"CONFIG", "GET", "tls-port"}).element(1).string() == replica_port;
+        } catch (const Error&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(60)));
+  EXPECT_TRUE(eventually(
+      [&] {
+        try {
+          return q.enqueue("q", "Rec", Json::array({2}));
+        } catch (const Error&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(30)));
+  EXPECT_TRUE(eventually([&] { return performed->count("2") >= 1; }, std::chrono::seconds(30)));
+  EXPECT_TRUE(w.stop(std::chrono::seconds(10)));
 }

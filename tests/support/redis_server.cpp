@@ -206,6 +206,20 @@ void RedisServer::start() {
             dir_ + "/redis.log",
             "--daemonize",
             "no"};
+    if (opts_.tls) {
+      // A sentinel that speaks TLS only, to clients, to the servers it monitors and to the
+      // other sentinels (tls-replication), with the test CA's server certificate.
+      const auto& c = test_certs();
+      args[4] = "0";
+      const std::vector<std::string> tls = {
+          "--tls-port",         std::to_string(port_),
+          "--tls-cert-file",    c.server_cert,
+          "--tls-key-file",     c.server_key,
+          "--tls-ca-cert-file", c.ca_cert,
+          "--tls-replication",  "yes",
+          "--tls-auth-clients", opts_.tls_auth_clients ? "yes" : "no"};
+      args.insert(args.end(), tls.begin(), tls.end());
+    }
   }
   for (const auto& a : opts_.extra_args) args.push_back(a);
   const pid_t parent = ::getpid();

@@ -15,7 +15,8 @@ struct RedisServerOptions {
   bool aof = false;                     // --appendonly yes (restart durability tests)
   std::string password;                 // requirepass
   std::vector<std::string> extra_args;  // more redis-server arguments
-  bool tls = false;                     // serve TLS only (--port 0 --tls-port), with test_certs()
+  bool tls = false;                     // serve TLS only (--port 0 --tls-port), with test_certs();
+                                        // a sentinel also monitors over TLS (tls-replication)
   bool tls_auth_clients = false;        // tls-auth-clients yes: options() then carry a client cert
   // A sentinel (redis-server --sentinel) monitoring "<sentinel_master>" at 127.0.0.1:<port>
   // with quorum 2 and a 1 s down-after, when sentinel_monitor_port is non-zero.
