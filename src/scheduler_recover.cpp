@@ -246,6 +246,14 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
     else if (status)
       rw.failed.push_back(payload_text);
     ++recovered;
+    // job_stats(): by class and the queue each job was taken from.
+    auto queue_of = [&](const std::string& raw) {
+      for (const auto& item : args.items)
+        if (item.payload == raw) return item.queue;
+      return decoded ? decoded->queue : std::string();
+    };
+    for (const auto& raw : rw.requeued) count_recovered(raw, queue_of(raw), false);
+    for (const auto& raw : rw.failed) count_recovered(raw, queue_of(raw), true);
     log(rw.failed.empty() ? LogLevel::Info : LogLevel::Warning,
         fmt::format("scheduler {}: {} worker {} was dead (silent for {} s): {} job(s) put back, "
                     "{} sent to the failed list; unregistered",

@@ -121,6 +121,7 @@ target_include_directories(interop_ruby_plugins PRIVATE ${CMAKE_CURRENT_SOURCE_D
 # Embedding in a service (issue 15): shutdown from any thread, default logging, health, metrics.
 resque_add_test(integration_embedding LABELS integration worker embedding
                 SOURCES integration/embedding_test.cpp)
+add_dependencies(integration_embedding sched_worker_child)
 if(TARGET resque_prometheus)
   resque_add_test(integration_prometheus LABELS integration embedding
                   SOURCES integration/prometheus_test.cpp)
