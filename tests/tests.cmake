@@ -132,7 +132,8 @@ if(RESQUE_BUILD_EXAMPLES)
                   SOURCES integration/example_service_test.cpp)
   target_compile_definitions(integration_example_service PRIVATE
     RESQUE_EMBEDDED_SERVICE_PATH="$<TARGET_FILE:resque_embedded_service>"
-    $<$<TARGET_EXISTS:resque_prometheus>:RESQUE_TEST_PROMETHEUS>)
+    $<$<TARGET_EXISTS:resque_prometheus>:RESQUE_TEST_PROMETHEUS>
+    $<$<AND:$<TARGET_EXISTS:resque_prometheus>,$<TARGET_EXISTS:prometheus-cpp::pull>>:RESQUE_TEST_EXPOSER>)
   add_dependencies(integration_example_service resque_embedded_service)
 endif()
 # Hostile input (issue 12): JSON depth and size limits, payload size, redaction.
