@@ -124,10 +124,10 @@ void Scheduler::State::count_recovered(const std::string& raw, const std::string
 void Scheduler::State::set_leader(bool now_leader, const char* why) {
   const bool was = leader.exchange(now_leader);
   if (now_leader && !was) {
-    log(LogLevel::Info, fmt::format("scheduler {} is now the leader", opts.name));
+    log(LogLevel::Info, fmt::format("scheduler={} is now the leader", opts.name));
     emit(opts.events.on_leader_gained, opts.name);
   } else if (!now_leader && was) {
-    log(LogLevel::Info, fmt::format("scheduler {} is no longer the leader: {}", opts.name, why));
+    log(LogLevel::Info, fmt::format("scheduler={} is no longer the leader: {}", opts.name, why));
     emit(opts.events.on_leader_lost, opts.name);
   }
 }
@@ -155,7 +155,7 @@ SchedulerPoll Scheduler::State::poll(bool force_dead_check, bool& more) {
                                                           : 0;
     if (r == -1 && last_acquire != -1)
       log(LogLevel::Info,
-          fmt::format("scheduler {}: a Ruby resque-scheduler holds {}; not leading while it does",
+          fmt::format("scheduler={} a Ruby resque-scheduler holds {}; not leading while it does",
                       opts.name, keys.ruby_master_lock()));
     last_acquire = static_cast<int>(r);
     connected = true;
