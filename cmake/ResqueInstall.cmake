@@ -17,6 +17,18 @@ install(TARGETS resque EXPORT resqueTargets
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/resque DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT resqueTargets NAMESPACE resque:: DESTINATION ${_resque_cmake_dir})
+# resque::prometheus (optional, built when prometheus-cpp was found): its own export set, so
+# resqueConfig.cmake loads it only where it was installed and prometheus-cpp is found again, and
+# consumers without prometheus-cpp still get resque::resque.
+if(TARGET resque_prometheus)
+  set_target_properties(resque_prometheus PROPERTIES EXPORT_NAME prometheus)
+  install(TARGETS resque_prometheus EXPORT resquePrometheusTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+          INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT resquePrometheusTargets NAMESPACE resque:: DESTINATION ${_resque_cmake_dir})
+endif()
 # resqueConfig.cmake finds hiredis and cctz with them when the library is static.
 install(FILES ${PROJECT_SOURCE_DIR}/cmake/FindHiredis.cmake ${PROJECT_SOURCE_DIR}/cmake/FindCctz.cmake
         DESTINATION ${_resque_cmake_dir})

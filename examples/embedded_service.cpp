@@ -1,12 +1,16 @@
 // A service that embeds resque-cpp the way issue 15 asks: it owns its signals, replaces the
 // default logger, exposes health and metrics, and shuts down with a deadline.
 //
-//   REDIS_URL=redis://127.0.0.1:6379 resque_embedded_service [jobs]
+//   REDIS_URL=redis://127.0.0.1:6379 [METRICS_PORT=9464] resque_embedded_service [jobs]
 //
 // Enqueues `jobs` jobs (default 20), performs them with a pool, prints a readiness line from
 // health() and (when built with resque::prometheus) a Prometheus scrape, then stops: on SIGTERM
 // or SIGINT, or once every job is done. Exits 0 when every job was performed and nothing was
 // abandoned.
+//
+// With METRICS_PORT set (and prometheus-cpp's pull library found at build time) it serves
+// http://127.0.0.1:<port>/metrics (port 0: any free port) and runs as a service: it prints
+// "metrics on port <port>" and stops only on SIGTERM or SIGINT.
 #include <pthread.h>
 #include <signal.h>
 
@@ -14,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -22,6 +27,9 @@
 #ifdef RESQUE_EXAMPLE_PROMETHEUS
 #include <prometheus/text_serializer.h>
 #include <resque/prometheus.hpp>
+#endif
+#ifdef RESQUE_EXAMPLE_EXPOSER
+#include <prometheus/exposer.h>
 #endif
 
 namespace {
@@ -38,6 +46,8 @@ void log_line(resque::LogLevel level, std::string_view msg) {
 
 int main(int argc, char** argv) {
   const int jobs = argc > 1 ? std::atoi(argv[1]) : 20;
+  const char* metrics_port = std::getenv("METRICS_PORT");
+  const bool serve = metrics_port != nullptr && *metrics_port != '\0';
   // Own the signals: block them in every thread (the library's threads inherit the mask) and
   // wait for them here.
   sigset_t set;
@@ -80,6 +90,20 @@ int main(int argc, char** argv) {
     resque::WorkerPool pool(redis, registry, po);
     scheduler.start();
     pool.start();
+#ifdef RESQUE_EXAMPLE_EXPOSER
+    // /metrics over HTTP: the collector reads the pool's and the scheduler's counters and, at
+    // most every 5 s, Redis' queue state. Register your own prometheus::Registry beside it.
+    std::unique_ptr<prometheus::Exposer> exposer;
+    std::shared_ptr<resque::PrometheusCollector> served;
+    if (serve) {
+      exposer = std::make_unique<prometheus::Exposer>(std::string("127.0.0.1:") + metrics_port);
+      served = std::make_shared<resque::PrometheusCollector>(redis, &pool, &scheduler);
+      exposer->RegisterCollectable(served);
+      std::cout << "metrics on port " << exposer->GetListeningPorts().at(0) << std::endl;
+    }
+#else
+    if (serve) std::cerr << "METRICS_PORT ignored: built without prometheus-cpp's pull library\n";
+#endif
 
     // Wait for a signal, or for the work to be done (a batch service); 100 ms per look.
     const timespec tick{0, 100'000'000};
@@ -89,7 +113,7 @@ int main(int argc, char** argv) {
         std::cout << "signal " << sig << ": stopping\n";
         break;
       }
-      if (pool.health().jobs_done >= static_cast<std::uint64_t>(jobs)) break;
+      if (!serve && pool.health().jobs_done >= static_cast<std::uint64_t>(jobs)) break;
     }
 
     const resque::WorkerPoolHealth h = pool.health();
@@ -107,7 +131,7 @@ int main(int argc, char** argv) {
     const bool clean = pool.stop(std::chrono::seconds(10));
     std::cout << "performed " << performed << " of " << jobs << " jobs; "
               << (clean ? "stopped cleanly" : "some jobs were abandoned") << "\n";
-    return clean && performed == jobs ? 0 : 1;
+    return clean && (serve ? performed >= jobs : performed == jobs) ? 0 : 1;
   } catch (const resque::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -43,6 +43,7 @@ struct PrometheusCollector::State {
   ConnectionOptions copts;
   Keys keys;
   const WorkerPool* pool = nullptr;
+  const Scheduler* scheduler = nullptr;
   PrometheusOptions opts;
   mutable std::mutex mu;  // guards conn and the cache; one refresh at a time
   mutable std::unique_ptr<Connection> conn;
@@ -99,11 +100,16 @@ struct PrometheusCollector::State {
 
 PrometheusCollector::PrometheusCollector(ConnectionOptions redis, const WorkerPool* pool,
                                          PrometheusOptions options)
+    : PrometheusCollector(std::move(redis), pool, nullptr, options) {}
+
+PrometheusCollector::PrometheusCollector(ConnectionOptions redis, const WorkerPool* pool,
+                                         const Scheduler* scheduler, PrometheusOptions options)
     : state_(std::make_unique<State>()) {
   if (options.max_keys == 0) throw ConfigError("PrometheusOptions::max_keys must be at least 1");
   state_->keys = Keys(redis.key_namespace);
   state_->copts = std::move(redis);
   state_->pool = pool;
+  state_->scheduler = scheduler;
   state_->opts = options;
 }
 
@@ -111,8 +117,11 @@ PrometheusCollector::~PrometheusCollector() = default;
 
 std::vector<MetricFamily> PrometheusCollector::Collect() const {
   std::vector<MetricFamily> out;
-  if (state_->pool != nullptr) {
-    const JobStatsMap stats = state_->pool->job_stats();
+  if (state_->pool != nullptr || state_->scheduler != nullptr) {
+    JobStatsMap stats;
+    if (state_->pool != nullptr) stats = state_->pool->job_stats();
+    if (state_->scheduler != nullptr)
+      for (const auto& [key, st] : state_->scheduler->job_stats()) stats[key] += st;
     struct CounterDef {
       const char* name;
       const char* help;
@@ -127,6 +136,11 @@ std::vector<MetricFamily> PrometheusCollector::Collect() const {
         {"resque_jobs_re_enqueued_total", "Jobs a plugin put back without running them.",
          &JobStats::re_enqueued},
         {"resque_jobs_vetoed_total", "Jobs a before_perform hook dropped.", &JobStats::vetoed},
+        {"resque_jobs_recovered_total",
+         "Jobs of dead workers a scheduler recovered (put back or sent to the failed list).",
+         &JobStats::recovered},
+        {"resque_jobs_recovered_failed_total",
+         "Jobs of dead workers a scheduler sent to the failed list.", &JobStats::recovered_failed},
     };
     for (const auto& d : defs) {
       auto f = family(d.name, d.help, MetricType::Counter);
@@ -175,6 +189,8 @@ std::vector<MetricFamily> PrometheusCollector::Collect() const {
       lat.metric.push_back(std::move(m));
     }
     out.push_back(std::move(lat));
+  }
+  if (state_->pool != nullptr) {
     auto ab = family("resque_jobs_abandoned_total",
                      "Jobs given up on by stop(deadline), left in flight for recovery.",
                      MetricType::Counter);

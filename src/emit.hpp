@@ -17,9 +17,9 @@ void safe_emit(const LogFunction& log, const char* kind, const std::string& name
     f(std::forward<A>(a)...);
   } catch (const std::exception& e) {
     if (log)
-      log(LogLevel::Error, std::string(kind) + " " + name + ": event callback threw: " + e.what());
+      log(LogLevel::Error, std::string(kind) + "=" + name + " event callback threw: " + e.what());
   } catch (...) {
-    if (log) log(LogLevel::Error, std::string(kind) + " " + name + ": event callback threw");
+    if (log) log(LogLevel::Error, std::string(kind) + "=" + name + " event callback threw");
   }
 }
 

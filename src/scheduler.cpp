@@ -102,13 +102,34 @@ SchedulerHealth Scheduler::health() const {
   return h;
 }
 
+JobStatsMap Scheduler::job_stats() const {
+  std::lock_guard<std::mutex> lock(state_->stats_mu);
+  return state_->recovered_stats;
+}
+
+void Scheduler::State::count_recovered(const std::string& raw, const std::string& queue,
+                                       bool to_failed) {
+  std::string klass = "(unknown)", q = queue;
+  try {
+    Job job = decode_payload(raw);
+    if (!job.klass.empty()) klass = std::move(job.klass);
+    if (q.empty()) q = std::move(job.queue);
+  } catch (const std::exception&) {
+    // Counted all the same: a recovery that cannot be attributed is still a recovery.
+  }
+  std::lock_guard<std::mutex> lock(stats_mu);
+  JobStats& st = recovered_stats[{klass, q}];
+  ++st.recovered;
+  if (to_failed) ++st.recovered_failed;
+}
+
 void Scheduler::State::set_leader(bool now_leader, const char* why) {
   const bool was = leader.exchange(now_leader);
   if (now_leader && !was) {
-    log(LogLevel::Info, fmt::format("scheduler {} is now the leader", opts.name));
+    log(LogLevel::Info, fmt::format("scheduler={} is now the leader", opts.name));
     emit(opts.events.on_leader_gained, opts.name);
   } else if (!now_leader && was) {
-    log(LogLevel::Info, fmt::format("scheduler {} is no longer the leader: {}", opts.name, why));
+    log(LogLevel::Info, fmt::format("scheduler={} is no longer the leader: {}", opts.name, why));
     emit(opts.events.on_leader_lost, opts.name);
   }
 }
@@ -136,7 +157,7 @@ SchedulerPoll Scheduler::State::poll(bool force_dead_check, bool& more) {
                                                           : 0;
     if (r == -1 && last_acquire != -1)
       log(LogLevel::Info,
-          fmt::format("scheduler {}: a Ruby resque-scheduler holds {}; not leading while it does",
+          fmt::format("scheduler={} a Ruby resque-scheduler holds {}; not leading while it does",
                       opts.name, keys.ruby_master_lock()));
     last_acquire = static_cast<int>(r);
     connected = true;

@@ -222,8 +222,9 @@ std::size_t Scheduler::State::promote(Connection& conn, std::chrono::millisecond
                                                      : VetoedPromotion::Push;
           log(LogLevel::Warning,
               fmt::format(
-                  "scheduler {}: a before_enqueue hook vetoed promoting {} {} due at {}; {}",
-                  opts.name, m.job.klass, encode_json(m.job.args), ts,
+                  "scheduler={} queue={} class={} a before_enqueue hook vetoed promoting {} due "
+                  "at {}; {}",
+                  opts.name, m.job.queue, m.job.klass, encode_json(m.job.args), ts,
                   what == VetoedPromotion::Defer  ? fmt::format("deferred to {}", m.move.defer_to)
                   : what == VetoedPromotion::Drop ? std::string("dropped")
                                                   : std::string("pushed anyway")));

@@ -233,7 +233,7 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
     const protocol::RecoverResult res = protocol::recover_worker(conn, keys, wk, args);
     if (res.changed) {
       log(LogLevel::Debug,
-          fmt::format("scheduler {}: worker {} came back to life; left alone", opts.name, c.id));
+          fmt::format("scheduler={} worker={} came back to life; left alone", opts.name, c.id));
       continue;
     }
     RecoveredWorker rw;
@@ -246,10 +246,18 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
     else if (status)
       rw.failed.push_back(payload_text);
     ++recovered;
+    // job_stats(): by class and the queue each job was taken from.
+    auto queue_of = [&](const std::string& raw) {
+      for (const auto& item : args.items)
+        if (item.payload == raw) return item.queue;
+      return decoded ? decoded->queue : std::string();
+    };
+    for (const auto& raw : rw.requeued) count_recovered(raw, queue_of(raw), false);
+    for (const auto& raw : rw.failed) count_recovered(raw, queue_of(raw), true);
     log(rw.failed.empty() ? LogLevel::Info : LogLevel::Warning,
-        fmt::format("scheduler {}: {} worker {} was dead (silent for {} s): {} job(s) put back, "
-                    "{} sent to the failed list; unregistered",
-                    opts.name, kind_name(c.kind), c.id, c.silent, rw.requeued.size(),
+        fmt::format("scheduler={} worker={} {} worker was dead (silent for {} s): {} job(s) put "
+                    "back, {} sent to the failed list; unregistered",
+                    opts.name, c.id, kind_name(c.kind), c.silent, rw.requeued.size(),
                     rw.failed.size()));
     emit(opts.events.on_worker_recovered, rw);
   }

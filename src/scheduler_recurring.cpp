@@ -123,8 +123,8 @@ void Scheduler::State::load_schedules(Connection& conn, std::int64_t now) {
     try {
       rt.spec = detail::interpret_schedule(name, decode_json(text), opts);
       if (rt.spec->env_excluded)
-        log(LogLevel::Info, fmt::format("scheduler {}: schedule '{}' is for another env; skipped",
-                                        opts.name, name));
+        log(LogLevel::Info,
+            fmt::format("scheduler={} schedule={} is for another env; skipped", opts.name, name));
     } catch (const Error& e) {
       error(fmt::format("schedule '{}' cannot run: {}", name, e.what()));
     }
@@ -155,9 +155,8 @@ std::size_t Scheduler::State::fire_schedules(Connection& conn, std::int64_t now)
     const auto due = spec.next_after(base);
     if (!due || *due > now) continue;
     if (auto after = spec.next_after(*due); after && *after <= now)
-      log(LogLevel::Info,
-          fmt::format("scheduler {}: schedule '{}' missed runs since {}; firing once", opts.name,
-                      name, *due));
+      log(LogLevel::Info, fmt::format("scheduler={} schedule={} missed runs since {}; firing once",
+                                      opts.name, name, *due));
 
     Job job;
     job.klass = spec.klass;
@@ -204,13 +203,13 @@ std::size_t Scheduler::State::fire_schedules(Connection& conn, std::int64_t now)
     }
     if (r == 0) {
       abort_hooks();
-      log(LogLevel::Debug, fmt::format("scheduler {}: schedule '{}' was fired by another scheduler",
-                                       opts.name, name));
+      log(LogLevel::Debug,
+          fmt::format("scheduler={} schedule={} was fired by another scheduler", opts.name, name));
       continue;
     }
     if (vetoed) {
-      log(LogLevel::Info, fmt::format("scheduler {}: schedule '{}' vetoed by a before_enqueue hook",
-                                      opts.name, name));
+      log(LogLevel::Info,
+          fmt::format("scheduler={} schedule={} vetoed by a before_enqueue hook", opts.name, name));
       continue;
     }
     try {
@@ -219,8 +218,8 @@ std::size_t Scheduler::State::fire_schedules(Connection& conn, std::int64_t now)
       error(fmt::format("schedule '{}': after_enqueue hook threw: {}", name, e.what()));
     }
     ++fired;
-    log(LogLevel::Info, fmt::format("scheduler {}: schedule '{}' fired: {} on {}", opts.name, name,
-                                    job.klass, job.queue));
+    log(LogLevel::Info, fmt::format("scheduler={} schedule={} queue={} class={} fired", opts.name,
+                                    name, job.queue, job.klass));
     emit(opts.events.on_schedule_fired, name, job);
   }
   return fired;

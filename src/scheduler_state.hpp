@@ -107,6 +107,12 @@ struct Scheduler::State {
   mutable std::mutex health_mu;               // guards last_error*
   std::string last_error;
   std::chrono::system_clock::time_point last_error_at{};
+  // For job_stats(): the jobs recover_dead_workers() recovered.
+  mutable std::mutex stats_mu;  // guards recovered_stats
+  JobStatsMap recovered_stats;
+  // Counts one recovered job (raw payload; `queue` where the caller knows it better than the
+  // payload does).
+  void count_recovered(const std::string& raw, const std::string& queue, bool to_failed);
 
   /// One poll; returns what it did and sets `more` when work is left for an immediate poll.
   SchedulerPoll poll(bool force_dead_check, bool& more);

@@ -121,6 +121,7 @@ target_include_directories(interop_ruby_plugins PRIVATE ${CMAKE_CURRENT_SOURCE_D
 # Embedding in a service (issue 15): shutdown from any thread, default logging, health, metrics.
 resque_add_test(integration_embedding LABELS integration worker embedding
                 SOURCES integration/embedding_test.cpp)
+add_dependencies(integration_embedding sched_worker_child)
 if(TARGET resque_prometheus)
   resque_add_test(integration_prometheus LABELS integration embedding
                   SOURCES integration/prometheus_test.cpp)
@@ -131,7 +132,8 @@ if(RESQUE_BUILD_EXAMPLES)
                   SOURCES integration/example_service_test.cpp)
   target_compile_definitions(integration_example_service PRIVATE
     RESQUE_EMBEDDED_SERVICE_PATH="$<TARGET_FILE:resque_embedded_service>"
-    $<$<TARGET_EXISTS:resque_prometheus>:RESQUE_TEST_PROMETHEUS>)
+    $<$<TARGET_EXISTS:resque_prometheus>:RESQUE_TEST_PROMETHEUS>
+    $<$<AND:$<TARGET_EXISTS:resque_prometheus>,$<TARGET_EXISTS:prometheus-cpp::pull>>:RESQUE_TEST_EXPOSER>)
   add_dependencies(integration_example_service resque_embedded_service)
 endif()
 # Hostile input (issue 12): JSON depth and size limits, payload size, redaction.

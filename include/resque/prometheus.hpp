@@ -13,6 +13,7 @@
 #include <prometheus/metric_family.h>
 
 #include "resque/options.hpp"
+#include "resque/scheduler.hpp"
 #include "resque/worker_pool.hpp"
 
 namespace resque {
@@ -31,6 +32,8 @@ struct PrometheusOptions {
 /// from Redis, refreshed at most every redis_cache):
 ///   resque_jobs_processed_total, resque_jobs_failed_total, resque_jobs_retried_total,
 ///   resque_jobs_re_enqueued_total, resque_jobs_vetoed_total, resque_jobs_abandoned_total,
+///   resque_jobs_recovered_total and resque_jobs_recovered_failed_total (from `scheduler`'s
+///   job_stats(): jobs of dead workers put back or sent to the failed list),
 ///   resque_job_perform_seconds (histogram, by class), resque_queue_length{queue},
 ///   resque_delayed_jobs, resque_failed_jobs, resque_workers, resque_workers_busy,
 ///   resque_redis_up (0 when the last refresh failed; the other gauges then keep their values).
@@ -39,11 +42,15 @@ struct PrometheusOptions {
 ///   auto collector = std::make_shared<resque::PrometheusCollector>(redis, &pool);
 ///   exposer.RegisterCollectable(registry);
 ///   exposer.RegisterCollectable(collector);
-/// `pool` (may be null: Redis gauges only) must outlive the collector.
+/// `pool` and `scheduler` (either may be null; both null: Redis gauges only) must outlive the
+/// collector. Every process's scheduler may be passed: only the leader recovers, and the
+/// counters of all instances add up.
 /// Thread-safety: Collect() may be called from any thread.
 class PrometheusCollector : public prometheus::Collectable {
  public:
   PrometheusCollector(ConnectionOptions redis, const WorkerPool* pool,
+                      PrometheusOptions options = {});
+  PrometheusCollector(ConnectionOptions redis, const WorkerPool* pool, const Scheduler* scheduler,
                       PrometheusOptions options = {});
   ~PrometheusCollector() override;
   std::vector<prometheus::MetricFamily> Collect() const override;

@@ -15,6 +15,7 @@
 #include "resque/job.hpp"
 #include "resque/json.hpp"
 #include "resque/options.hpp"
+#include "resque/worker.hpp"  // JobStats
 
 namespace resque {
 
@@ -209,6 +210,11 @@ class Scheduler {
   bool is_leader() const;
   /// A snapshot for readiness probes (no Redis round trip).
   SchedulerHealth health() const;
+  /// The jobs this scheduler recovered from dead workers since it was created, by {class,
+  /// queue} (JobStats::recovered and recovered_failed; its other counters are 0). A job whose
+  /// payload cannot be read counts under class "(unknown)"; one with no queue under queue "".
+  /// No Redis round trip.
+  JobStatsMap job_stats() const;
 
   /// A cron schedule defined in code (kept in memory, like resque-scheduler's YAML schedules).
   /// Replaces a schedule of the same name. Throws ConfigError for a bad expression, zone, queue

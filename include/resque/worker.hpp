@@ -66,8 +66,9 @@ struct WorkerOptions {
 inline constexpr std::array<double, 13> kPerformBuckets{0.005, 0.01, 0.025, 0.05, 0.1,  0.25, 0.5,
                                                         1.0,   2.5,  5.0,   10.0, 30.0, 60.0};
 
-/// What the workers did with the jobs of one class on one queue since they were created. Plain
-/// counters, for applications without Prometheus (and what resque::prometheus exports).
+/// What the workers did with the jobs of one class on one queue since they were created (and,
+/// from Scheduler::job_stats(), what a scheduler recovered from dead workers). Plain counters,
+/// for applications without Prometheus (and what resque::prometheus exports).
 struct JobStats {
   /// Performed successfully (Resque's stat:processed counts failed jobs too).
   std::uint64_t processed = 0;
@@ -79,6 +80,12 @@ struct JobStats {
   std::uint64_t re_enqueued = 0;
   /// Not run: a before_perform hook dropped it.
   std::uint64_t vetoed = 0;
+  /// Scheduler only: jobs found in a dead worker's hands (its in-flight list, or a Ruby/node
+  /// worker's current job) and recovered, i.e. put back on their queue or sent to the failed
+  /// list; recovered_failed counts those of them that went to the failed list. Always 0 in a
+  /// Worker's or WorkerPool's job_stats().
+  std::uint64_t recovered = 0;
+  std::uint64_t recovered_failed = 0;
   /// Sum and count of perform durations (processed, failed and retried jobs), and their
   /// histogram: perform_buckets[i] counts durations <= kPerformBuckets[i] and above the
   /// previous bound; the last element counts the longer ones (not cumulative).

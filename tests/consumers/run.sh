@@ -92,15 +92,30 @@ install_resque() {
   step "install resque ($*)" cmake --install "$build"
 }
 
+# With prometheus-cpp installed (Debian: prometheus-cpp-dev) resque::prometheus is built, and the
+# installed package must give it to find_package(resque COMPONENTS prometheus) consumers.
+expect_prometheus=OFF
+if pkg-config --exists prometheus-cpp-core 2>/dev/null; then
+  expect_prometheus=ON
+fi
+
 # find_package_consumer <prefix> <name>: builds tests/consumers/find-package against <prefix>.
 find_package_consumer() {
   local prefix=$1 name=$2
   local build="$tmp/find-package-$name"
   step "configure find_package consumer ($name)" cmake -S "$here/find-package" -B "$build" \
-    "${common[@]}" -DCMAKE_PREFIX_PATH="$prefix"
+    "${common[@]}" -DCMAKE_PREFIX_PATH="$prefix" -DRESQUE_EXPECT_PROMETHEUS=$expect_prometheus
   grep -q "resque .* from $prefix/" "$tmp/step$logs.log" ||
     fail "find_package(resque) did not use the package installed in $prefix"
   step "build find_package consumer ($name)" cmake --build "$build"
+  if [ "$expect_prometheus" = ON ]; then
+    local out
+    out=$(env "${@:3}" "$build/prometheus_consumer" 2>&1) ||
+      fail "prometheus consumer ($name) exited with an error: $out"
+    [ "$out" = "prometheus: resque_redis_up 0" ] ||
+      fail "prometheus consumer ($name): unexpected output: $out"
+    echo "consumers: ok   resque::prometheus consumer ($name) runs"
+  fi
 }
 
 # pkg_config_consumer <prefix> <name> [env assignments for running...]
@@ -146,7 +161,7 @@ shared="$tmp/shared"
 install_resque "$shared" -DBUILD_SHARED_LIBS=ON
 so=$(find "$shared" -name 'libresque.so*' -print -quit)
 [ -n "$so" ] || fail "-DBUILD_SHARED_LIBS=ON installed no libresque.so"
-find_package_consumer "$shared" shared
+find_package_consumer "$shared" shared LD_LIBRARY_PATH="$(dirname "$so")"
 deps=$(ldd "$tmp/find-package-shared/consumer")
 grep -q "libresque\.so.* => $shared/" <<<"$deps" ||
   fail "the consumer of the shared package does not load $shared's libresque.so: $deps"

@@ -22,6 +22,7 @@
 #include "resque/registry.hpp"
 #include "resque/scheduler.hpp"
 #include "resque/worker_pool.hpp"
+#include "sched_support.hpp"
 #include "worker_helpers.hpp"
 
 using namespace resque;
@@ -536,6 +537,85 @@ TEST(EmbeddingMetrics, JobStatsCountOutcomesByClassAndQueueAndMatchRedis) {
   EXPECT_EQ(static_cast<long long>(processed + failed), get_int(c, "resque:stat:processed"));
   EXPECT_EQ(static_cast<long long>(failed), get_int(c, "resque:stat:failed"));
   EXPECT_EQ(static_cast<long long>(failed), c.command({"LLEN", "resque:failed"}).integer());
+}
+
+// A worker process SIGKILLed mid-job: the Scheduler that puts its job back counts it as
+// recovered under the job's class and queue (job_stats(); resque_jobs_recovered_total).
+TEST(EmbeddingMetrics, SchedulerCountsTheJobsItRecoveredByClassAndQueue) {
+  RedisServer server;
+  Connection c(server.options());
+  Queue q(server.options());
+  ASSERT_TRUE(q.enqueue("slow", "SlowJob", Json::array({7})));
+  Process child({std::string(RESQUE_TEST_BIN_DIR) + "/sched_worker_child", "worker",
+                 std::to_string(server.port()), "slow", "600000"});
+  ASSERT_TRUE(child.wait_for_output("READY")) << child.output();
+  ASSERT_TRUE(eventually(
+      [&] {
+        return c.command({"LLEN", "resque:test:started"}).integer() == 1;
+      },
+      std::chrono::seconds(20)))
+      << child.output();
+  child.signal(SIGKILL);
+  child.wait();
+  ASSERT_EQ(c.command({"LLEN", "resque:queue:slow"}).integer(), 0);  // the job is in flight
+
+  auto o = fast_scheduler("recoverer");
+  o.dead_worker_threshold = std::chrono::seconds(1);
+  auto sink = std::make_shared<LogSink>();
+  o.log = sink->fn();
+  Scheduler s(server.options(), nullptr, o);
+  EXPECT_TRUE(s.job_stats().empty());
+  // The heartbeat turns stale a second after the kill; each poll checks for dead workers.
+  ASSERT_TRUE(
+      eventually([&] { return s.run_once().workers_recovered == 1; }, std::chrono::seconds(20)));
+  const JobStatsMap stats = s.job_stats();
+  ASSERT_EQ(stats.size(), 1u);
+  const JobStats& st = stats.at({"SlowJob", "slow"});
+  EXPECT_EQ(st.recovered, 1u);
+  EXPECT_EQ(st.recovered_failed, 0u);
+  EXPECT_EQ(st.processed + st.failed + st.performed, 0u);
+  // It matches Redis: the job is back on its queue, nothing in the failed list.
+  EXPECT_EQ(c.command({"LLEN", "resque:queue:slow"}).integer(), 1);
+  EXPECT_EQ(c.command({"LLEN", "resque:failed"}).integer(), 0);
+  EXPECT_EQ(s.run_once().workers_recovered, 0u);
+  EXPECT_EQ(s.job_stats().at({"SlowJob", "slow"}).recovered, 1u);
+  // Its info lines carry the structured fields the worker's do.
+  EXPECT_EQ(sink->count(LogLevel::Info, "scheduler=recoverer is now the leader"), 1u);
+  EXPECT_EQ(sink->count(LogLevel::Info, "scheduler=recoverer worker="), 1u);
+  EXPECT_EQ(sink->count(LogLevel::Info, "resque-cpp worker was dead"), 1u);
+}
+
+// The scheduler's warnings reach stderr with no logger set, in the worker's format: timestamp,
+// level, then scheduler= and worker= fields.
+TEST(EmbeddingLogging, SchedulerWarningsAreStructuredLinesOnStderr) {
+  RedisServer server;
+  Connection c(server.options());
+  // A dead Ruby worker mid-job: its job goes to the failed list, which is logged as a warning.
+  const std::string id = "deadhost:4242:exports";
+  c.command({"SADD", "resque:workers", id});
+  c.command(
+      {"SET", "resque:worker:" + id,
+       R"({"queue":"exports","run_at":"2020-01-01T00:00:00Z","payload":{"class":"ExportJob","args":[1]}})"});
+  c.command({"HSET", "resque:workers:heartbeat", id, "2020-01-01T00:00:00+00:00"});
+  SchedulerOptions so;
+  so.name = "s1";  // no log function: the default one
+  std::string text;
+  {
+    StderrCapture capture;
+    Scheduler s(server.options(), nullptr, so);
+    ASSERT_EQ(s.run_once().workers_recovered, 1u);
+    text = capture.text();
+  }
+  const auto at = text.find("scheduler=s1 worker=" + id + " Ruby worker was dead");
+  ASSERT_NE(at, std::string::npos) << text;
+  const auto line_start = text.rfind('\n', at);
+  const std::string line = text.substr(line_start == std::string::npos ? 0 : line_start + 1,
+                                       text.find('\n', at) - (line_start + 1));
+  EXPECT_EQ(line.substr(0, 2), "20") << line;  // starts with a timestamp
+  EXPECT_NE(line.find("Z resque [warning] scheduler=s1 worker="), std::string::npos) << line;
+  EXPECT_NE(line.find("1 sent to the failed list"), std::string::npos) << line;
+  // Info lines (leadership) stay below the default level.
+  EXPECT_EQ(text.find("is now the leader"), std::string::npos) << text;
 }
 
 namespace {

@@ -103,3 +103,37 @@ TEST(Prometheus, ScrapeShowsJobCountersHistogramAndRedisState) {
   EXPECT_EQ(value(later, "resque_queue_length", {{"queue", "backlog"}}), 4.0);
   EXPECT_EQ(value(later, "resque_jobs_processed_total", {{"class", "Ok"}, {"queue", "work"}}), 3.0);
 }
+
+// A Scheduler passed to the collector: the jobs it recovered from dead workers are counted by
+// class and queue (here a Ruby worker's job, which goes to the failed list as Ruby's pruner
+// sends it), and the failed-list gauge agrees.
+TEST(Prometheus, ScrapeShowsTheJobsASchedulerRecovered) {
+  RedisServer server;
+  Connection c(server.options());
+  const std::string id = "deadhost:4242:exports";
+  c.command({"SADD", "resque:workers", id});
+  c.command(
+      {"SET", "resque:worker:" + id,
+       R"({"queue":"exports","run_at":"2020-01-01T00:00:00Z","payload":{"class":"ExportJob","args":[42]}})"});
+  c.command({"SET", "resque:worker:" + id + ":started", "2020-01-01 00:00:00 +0000"});
+  c.command({"HSET", "resque:workers:heartbeat", id, "2020-01-01T00:00:00+00:00"});
+  SchedulerOptions so;
+  so.name = "s1";
+  so.log = [](LogLevel, std::string_view) {};
+  Scheduler s(server.options(), nullptr, so);
+  PrometheusOptions popts;
+  popts.redis_cache = std::chrono::milliseconds(0);
+  auto collector = std::make_shared<PrometheusCollector>(server.options(), nullptr, &s, popts);
+  EXPECT_EQ(value(collector->Collect(), "resque_jobs_recovered_total"), std::nullopt);
+  ASSERT_EQ(s.run_once().workers_recovered, 1u);
+  const auto families = collector->Collect();
+  const std::map<std::string, std::string> labels{{"class", "ExportJob"}, {"queue", "exports"}};
+  EXPECT_EQ(value(families, "resque_jobs_recovered_total", labels), 1.0);
+  EXPECT_EQ(value(families, "resque_jobs_recovered_failed_total", labels), 1.0);
+  EXPECT_EQ(value(families, "resque_jobs_processed_total", labels), 0.0);
+  EXPECT_EQ(value(families, "resque_jobs_abandoned_total"), std::nullopt);  // no pool given
+  EXPECT_EQ(value(families, "resque_failed_jobs"),
+            static_cast<double>(c.command({"LLEN", "resque:failed"}).integer()));
+  EXPECT_EQ(value(families, "resque_failed_jobs"), 1.0);
+  EXPECT_EQ(value(families, "resque_workers"), 0.0);
+}
