@@ -15,7 +15,9 @@
 ///   kMaxFrames + 1 addresses, one stack walk per throw: a few microseconds, paid only by
 ///   throws inside perform; every other throw of the process pays one thread-local check).
 ///   The failure record then shows the throw site of any exception derived from
-///   std::exception. Not for programs linked with -static-libstdc++ (libstdc++'s own
+///   std::exception. Inert under AddressSanitizer (its runtime, linked first, defines
+///   __cxa_throw; failures then keep the catch site). Not for programs linked with
+///   -static-libstdc++ (libstdc++'s own
 ///   __cxa_throw would be linked twice); with --as-needed a shared build must keep it needed
 ///   (CMake links it like any library; it is needed as long as the program throws itself).
 /// Frames are resolved to `file:line:in `function'` (Ruby's shape) from the debug information
