@@ -10,7 +10,7 @@ else()
   set(RESQUE_PACKAGE_STATIC FALSE)
 endif()
 
-install(TARGETS resque EXPORT resqueTargets
+install(TARGETS resque resque_throw_trace EXPORT resqueTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}

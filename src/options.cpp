@@ -99,6 +99,12 @@ void apply_query(const std::string& url, const std::string& query, ConnectionOpt
       o.db = parse_int(url, value, "database", 0, 1 << 20);
       continue;
     }
+    if (key == "dialect") {  // every scheme: the deployment's one setting may live in REDIS_URL
+      if (value != "ruby" && value != "node")
+        bad_url(url, fmt::format("dialect must be ruby or node, not '{}'", value));
+      o.dialect = value == "ruby" ? Dialect::ruby : Dialect::node;
+      continue;
+    }
     if (!o.sentinels.empty() && (key == "sentinel_username" || key == "sentinel_password")) {
       (key == "sentinel_username" ? o.sentinel_username : o.sentinel_password) = value;
       continue;
@@ -180,10 +186,7 @@ ConnectionOptions parse_redis_url(const std::string& url) {
     }
     if (rest.empty() || rest[0] != '/') bad_url(url, "unix:// needs an absolute socket path");
     o.unix_socket = rest;
-    if (!query.empty()) {
-      if (query.rfind("db=", 0) != 0) bad_url(url, "the only query parameter supported is db=N");
-      o.db = parse_int(url, query.substr(3), "database", 0, 1 << 20);
-    }
+    apply_query(url, query, o);  // db=N and dialect= (no TLS over a socket)
     return o;
   }
   const bool sentinel = scheme == "redis+sentinel" || scheme == "rediss+sentinel";

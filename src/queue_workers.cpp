@@ -41,10 +41,11 @@ std::optional<Json> Queue::force_clean_worker(const std::string& worker_id) {
   const protocol::WorkerKeys wk(keys_, worker_id, info.name);
   auto conn = pool_->acquire();
   for (int attempt = 0; attempt < kCasAttempts; ++attempt) {
-    auto replies = conn->pipeline(
-        {{"GET", keys_.worker(worker_id)}, {"LINDEX", keys_.inflight(worker_id), "0"}});
-    for (auto& r : replies)
-      if (r.is_error())
+    auto replies = conn->pipeline({{"GET", keys_.worker(worker_id)},
+                                   {"LINDEX", keys_.inflight(worker_id), "0"},
+                                   {"GET", wk.inflight_queue}});
+    for (std::size_t i = 0; i < 2; ++i)
+      if (const auto& r = replies[i]; r.is_error())
         throw ReplyError(fmt::format("force_clean_worker {} on {}: {}", worker_id,
                                      pool_->options().describe(), r.str()));
     const auto status_raw = replies[0].opt_string();
@@ -73,6 +74,9 @@ std::optional<Json> Queue::force_clean_worker(const std::string& worker_id) {
     if (status_raw || inflight_raw) {
       std::string queue = status ? string_field(*status, "queue") : std::string();
       if (queue.empty()) queue = string_field(payload, "queue");
+      // A peer deleted the status: the queue the worker step kept beside the in-flight copy.
+      if (queue.empty() && inflight_raw && replies[2].type() == Reply::Type::String)
+        queue = replies[2].string();
       record =
           encode_failure({{},
                           payload_text,

@@ -156,9 +156,13 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
   for (const auto& c : dead) {
     if (c.kind == RecoveredWorker::Kind::Ruby && !ruby_lock) continue;  // a Ruby worker prunes
     const protocol::WorkerKeys wk(keys, c.id, c.name);
-    const auto read = conn.pipeline({{"GET", wk.status}, {"LRANGE", wk.inflight, "0", "-1"}});
-    for (const auto& r : read)
-      if (r.is_error()) throw ReplyError(fmt::format("reading worker {}: {}", c.id, r.str()));
+    // One pipeline, so the three are read back to back. The recover script re-checks the
+    // status and the in-flight list; the kept queue changes only with them (worker_step.lua).
+    const auto read = conn.pipeline(
+        {{"GET", wk.status}, {"LRANGE", wk.inflight, "0", "-1"}, {"GET", wk.inflight_queue}});
+    for (std::size_t i = 0; i < 2; ++i)
+      if (read[i].is_error())
+        throw ReplyError(fmt::format("reading worker {}: {}", c.id, read[i].str()));
     const std::optional<std::string> status = read[0].opt_string();
     const auto hb = heartbeats.find(c.id);
     const auto pg = pings.find(c.name);
@@ -195,9 +199,14 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
     }
     if (c.kind == RecoveredWorker::Kind::ResqueCpp) {
       std::string status_queue = decoded ? decoded->queue : std::string();
-      // A peer's pruner may have deleted the status, and a Ruby-dialect payload names no queue:
-      // a worker that listens on one concrete queue can only have taken its job from there.
-      if (status_queue.empty()) {
+      // A peer's pruner may have deleted the status, and a Ruby-dialect payload names no queue.
+      // The worker step kept the queue of the job it pushed last (the list's last entry) beside
+      // the in-flight copy; a wrong type there (anyone may write it) reads as not kept.
+      std::string kept_queue;
+      if (read[2].type() == Reply::Type::String) kept_queue = read[2].string();
+      // Jobs taken by a version that kept no queue: a worker that listens on one concrete
+      // queue can only have taken its job from there.
+      if (status_queue.empty() && kept_queue.empty()) {
         try {
           const auto w = protocol::parse_worker_id(c.id);
           if (w.queues.size() == 1 && w.queues[0].find_first_of("*?[") == std::string::npos)
@@ -205,9 +214,12 @@ std::size_t Scheduler::State::recover_dead_workers(Connection& conn) {
         } catch (const Error&) {
         }
       }
-      for (auto& raw : read[1].strings()) {
+      auto inflight = read[1].strings();
+      for (std::size_t i = 0; i < inflight.size(); ++i) {
+        auto& raw = inflight[i];
         protocol::RecoverArgs::Item item;
         item.queue = status_queue;
+        if (item.queue.empty() && i + 1 == inflight.size()) item.queue = kept_queue;
         if (item.queue.empty()) {
           try {
             item.queue = decode_payload(raw).queue;

@@ -249,12 +249,17 @@ Pending Worker::State::perform(Connection& conn, const std::string& popped_queue
   try {
     if (detail::run_before_perform(def, ctx, &vetoed_by)) {
       performed = true;
-      try {
-        def->perform(job);
-      } catch (...) {
-        ctx.error = std::current_exception();
-        // Here, next to the job's frames, for an exception that carries none.
-        trace = StackTrace::of_failure(traced = ctx.error);
+      // resque::throw_trace (opt-in) records throws only within this scope, which also
+      // covers the catch, so of_failure finds the throw site before the scope forgets it.
+      {
+        detail::ThrowTraceScope throw_scope;
+        try {
+          def->perform(job);
+        } catch (...) {
+          ctx.error = std::current_exception();
+          // Here, next to the job's frames, for an exception that carries none.
+          trace = StackTrace::of_failure(traced = ctx.error);
+        }
       }
       detail::run_after_perform(def, ctx);
     }

@@ -80,6 +80,10 @@ resque_add_test(integration_worker_faults LABELS integration worker faults
 add_dependencies(integration_worker_faults worker_child)
 resque_add_test(integration_backtrace LABELS integration worker
                 SOURCES integration/backtrace_test.cpp)
+# The same tests with resque::throw_trace linked: any exception's throw site is recorded.
+resque_add_test(integration_throw_trace LABELS integration worker PREFIX throw_trace.
+                SOURCES integration/backtrace_test.cpp DEFINES RESQUE_TEST_THROW_TRACE)
+target_link_libraries(integration_throw_trace PRIVATE resque::throw_trace)
 resque_add_test(integration_worker_pool LABELS integration worker
                 SOURCES integration/worker_pool_test.cpp)
 add_dependencies(integration_worker_pool worker_child)

@@ -1,13 +1,25 @@
 #pragma once
 /// @file backtrace.hpp
 /// Where a job failed, for the `backtrace` of its failure record (resque-web shows it under the
-/// error). C++ cannot see the throw site from a catch block, and resque-cpp does not hook the
+/// error). C++ cannot see the throw site from a catch block, and libresque does not hook the
 /// runtime's throw (replacing `__cxa_throw` in a library linked into services would change
 /// every throw of the whole process), so:
 /// - an exception thrown with resque::throw_with_trace, or a resque::TracedError, carries the
 ///   stack of the place it was made, and its failure record shows those frames;
 /// - any other exception gets the stack where the worker caught it, headed by a line saying
-///   so (the job's own frames are gone by then).
+///   so (the job's own frames are gone by then);
+/// - unless the program links the opt-in library `resque::throw_trace` (CMake target; the
+///   archive or shared object libresque_throw_trace): it interposes `__cxa_throw`, and every
+///   exception thrown while the calling thread is inside a job's perform records the raw
+///   return addresses of its throw site (no allocation; a fixed per-thread buffer of
+///   kMaxFrames + 1 addresses, one stack walk per throw: a few microseconds, paid only by
+///   throws inside perform; every other throw of the process pays one thread-local check).
+///   The failure record then shows the throw site of any exception derived from
+///   std::exception. Inert under AddressSanitizer (its runtime, linked first, defines
+///   __cxa_throw; failures then keep the catch site). Not for programs linked with
+///   -static-libstdc++ (libstdc++'s own
+///   __cxa_throw would be linked twice); with --as-needed a shared build must keep it needed
+///   (CMake links it like any library; it is needed as long as the program throws itself).
 /// Frames are resolved to `file:line:in `function'` (Ruby's shape) from the debug information
 /// when the failure is recorded (Boost.Stacktrace over libbacktrace), at most kMaxFrames frames
 /// and kMaxBytes bytes. Capturing records addresses only (a few microseconds).
@@ -89,6 +101,25 @@ class TracedError : public Error, public TracedException {
 };
 
 namespace detail {
+/// Marks the calling thread as inside a job's perform for resque::throw_trace (the worker
+/// holds one around perform and the catch that records its failure). Leaving clears what was
+/// captured, so nothing captured in one job is matched to another's exception.
+/// Thread-safety: per thread (thread-local state).
+class ThrowTraceScope {
+ public:
+  ThrowTraceScope() noexcept;
+  ~ThrowTraceScope();
+  ThrowTraceScope(const ThrowTraceScope&) = delete;
+  ThrowTraceScope& operator=(const ThrowTraceScope&) = delete;
+
+ private:
+  bool outer_;
+};
+/// Called by resque::throw_trace's __cxa_throw for every throw of the process: inside a
+/// ThrowTraceScope it records the stack of the throw (addresses only) for `object`, the
+/// exception object being thrown; elsewhere it returns at once. Never throws or allocates.
+void record_throw(const void* object) noexcept;
+
 template <class E>
 class Traced final : public E, public TracedException {
  public:

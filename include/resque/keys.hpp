@@ -42,6 +42,12 @@ class Keys {
   std::string inflight(std::string_view worker_id) const {
     return key(cat("inflight:", worker_id));
   }
+  /// resque-cpp's record of the queue the job in inflight:<id> came from (a string, written and
+  /// deleted with the in-flight copy by the worker step): recovery's source of the queue when a
+  /// peer's pruner deleted worker:<id> and a Ruby-dialect payload names none.
+  std::string inflight_queue(std::string_view worker_id) const {
+    return key(cat("resque-cpp:inflight-queue:", worker_id));
+  }
   std::string stat(std::string_view name) const { return key(cat("stat:", name)); }
   /// Per-worker counter "stat:<kind>:<worker>" (kind "processed" or "failed"; worker = a Ruby
   /// or resque-cpp id, or a node worker name).

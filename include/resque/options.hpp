@@ -135,8 +135,10 @@ struct ConnectionOptions {
 /// `unix:///path/to/socket[?db=N]` and `rediss://...` (TLS; also rediss+sentinel:// and
 /// rediss+cluster://, where every server, the sentinels included, speaks TLS). For rediss:// the
 /// query may set tls_ca_file, tls_ca_dir, tls_cert_file, tls_key_file, tls_server_name and
-/// tls_insecure_skip_verify (true/false); values are percent-decoded. Percent-escapes in user
-/// and password are decoded. Throws ConfigError on malformed input.
+/// tls_insecure_skip_verify (true/false); values are percent-decoded. Every scheme also takes
+/// `dialect=ruby|node` (ConnectionOptions::dialect; absent: the default, ruby). Percent-escapes
+/// in user and password are decoded. Throws ConfigError on malformed input (also an unknown
+/// dialect).
 ConnectionOptions parse_redis_url(const std::string& url);
 
 /// `url` with the password of its user-info ("redis://user:***@host") and the values of

@@ -2,7 +2,8 @@
 -- KEYS[1] inflight:<id>, KEYS[2] worker:<id>, KEYS[3] stat:processed, KEYS[4]
 -- stat:processed:<id>, KEYS[5] stat:failed, KEYS[6] stat:failed:<id>, KEYS[7] failed,
 -- KEYS[8] pause-all-workers, KEYS[9] the finished job's death counter, KEYS[10]
--- worker:<id>:started, KEYS[11..] the queues in priority order.
+-- worker:<id>:started, KEYS[11] the in-flight job's queue (Keys::inflight_queue), KEYS[12..]
+-- the queues in priority order.
 -- ARGV[1] finish mode: "" (nothing to finish), "ok", "fail", "skip" (vetoed/re-enqueued by a
 --         plugin: no stats, as node counts nothing), "retry" (failed, re-enqueued by Retry:
 --         stat:failed +1 and processed unchanged, node's net effect),
@@ -14,7 +15,7 @@
 -- (protocol::status_pieces), ARGV[9] the token of the job taken now (unique per step),
 -- ARGV[10] the worker's id, ARGV[11] its name as node writes it, ARGV[12] the value of
 -- worker:<id>:started (written back after a peer's prune), ARGV[13..] the queue names (same
--- order as KEYS[11..]).
+-- order as KEYS[12..]).
 -- Returns nil (nothing to do), {"paused"} (pause-all-workers is "true"), or
 -- {queue, payload, token} for a job already in flight, {queue, payload, token, more} for a job
 -- taken now (more = 1 when its queue still holds jobs).
@@ -38,12 +39,17 @@
 --   does not run it again). Detected by worker:<id>:started being gone (every peer deletes it;
 --   our heartbeat does not write it back), which the finish then restores: an ordinary step
 --   pays one EXISTS.
+-- * The taken job's queue is kept beside the in-flight copy (KEYS[11]), set by the same step
+--   that pushes the job to inflight:<id> and deleted by the same step that empties it, so no
+--   crash separates them: whenever the list holds the job, KEYS[11] names its queue. Recovery
+--   reads it when a peer's pruner deleted worker:<id> (the other place the queue is written) and
+--   a Ruby-dialect payload names no queue, so a multi-queue worker's job goes back where it was.
 -- * A finished job's recovery counter is dropped, so deaths of earlier copies of the same
 --   payload do not add up.
 -- Distrusts: the stat counters (anyone can SET them to garbage: INCR runs through pcall, so a
 -- garbage counter is not counted instead of stopping every worker), the failed list's type
 -- (checked before the first write), the status's content (decoded under pcall), the pause
--- key's type. inflight:<id> is read (LINDEX) before a job is pushed to it unless the finish
+-- key's and the kept queue's types. inflight:<id> is read (LINDEX) before a job is pushed to it unless the finish
 -- just deleted it, so a wrong type errors before the LPOP, never after.
 --- @include "peer_failures"
 local mode = ARGV[1]
@@ -96,7 +102,7 @@ if mode ~= '' then
       redis.pcall('INCR', KEYS[5])
       redis.pcall('INCR', KEYS[6])
     end
-    redis.call('DEL', KEYS[1], KEYS[2], KEYS[9])
+    redis.call('DEL', KEYS[1], KEYS[2], KEYS[9], KEYS[11])
     finished = true
   end
 end
@@ -116,6 +122,11 @@ if held then
       if type(decoded.queue) == 'string' then q = decoded.queue end
       if type(decoded.token) == 'string' then token = decoded.token end
     end
+  end
+  if q == '' then
+    -- A peer deleted the status: the queue kept beside the copy (pcall: anyone may write it).
+    local kept = redis.pcall('GET', KEYS[11])
+    if type(kept) == 'string' then q = kept end
   end
   if not token then
     token = ARGV[9]
@@ -144,6 +155,7 @@ end
 
 local function took(key, q, job)
   redis.call('RPUSH', KEYS[1], job)
+  redis.call('SET', KEYS[11], q)
   set_status(q, job)
   -- "more": the queue still holds jobs, so a worker woken for this one wakes the next.
   return {q, job, ARGV[9], redis.call('LLEN', key) > 0 and 1 or 0}
@@ -153,17 +165,17 @@ end
 -- LPOP call per queue (a worker on "*" with 1,000 queues paid ~0.4 ms of Redis per step). Its
 -- reply names the key; every queue key is prefix .. name, so the name is the key's tail.
 -- (unpack is bounded by Lua's C stack: beyond a few thousand queues, the loop below.)
-local nq = #KEYS - 10
+local nq = #KEYS - 11
 if nq > 1 and nq < 7000 and (redis.REDIS_VERSION_NUM or 0) >= 0x070000 then
   local args = {'LMPOP', nq}
-  for i = 11, #KEYS do args[#args + 1] = KEYS[i] end
+  for i = 12, #KEYS do args[#args + 1] = KEYS[i] end
   args[#args + 1] = 'LEFT'
   local r = redis.call(unpack(args))
   if not r then return nil end
-  return took(r[1], string.sub(r[1], #KEYS[11] - #ARGV[13] + 1), r[2][1])
+  return took(r[1], string.sub(r[1], #KEYS[12] - #ARGV[13] + 1), r[2][1])
 end
-for i = 11, #KEYS do
+for i = 12, #KEYS do
   local job = redis.call('LPOP', KEYS[i])
-  if job then return took(KEYS[i], ARGV[i + 2], job) end
+  if job then return took(KEYS[i], ARGV[i + 1], job) end
 end
 return nil

@@ -90,6 +90,7 @@ WorkerKeys::WorkerKeys(const Keys& keys, std::string id_, std::string name_)
       status(keys.worker(id)),
       started(keys.worker_started(id)),
       inflight(keys.inflight(id)),
+      inflight_queue(keys.inflight_queue(id)),
       processed(keys.worker_stat("processed", id)),
       failed(keys.worker_stat("failed", id)),
       ping(keys.worker_ping(name)),
@@ -97,7 +98,7 @@ WorkerKeys::WorkerKeys(const Keys& keys, std::string id_, std::string name_)
       name_failed(keys.worker_stat("failed", name)) {}
 
 std::vector<std::string> WorkerKeys::own_keys(bool with_name_keys) const {
-  std::vector<std::string> out{status, started, inflight, processed, failed};
+  std::vector<std::string> out{status, started, inflight, processed, failed, inflight_queue};
   if (with_name_keys) out.insert(out.end(), {ping, name_processed, name_failed});
   return out;
 }

@@ -37,6 +37,7 @@ struct WorkerKeys {
   std::string status;          ///< worker:<id>
   std::string started;         ///< worker:<id>:started
   std::string inflight;        ///< inflight:<id> (resque-cpp)
+  std::string inflight_queue;  ///< the in-flight job's queue (Keys::inflight_queue)
   std::string processed;       ///< stat:processed:<id>
   std::string failed;          ///< stat:failed:<id>
   std::string ping;            ///< worker:ping:<name> (node and resque-cpp)

@@ -47,15 +47,15 @@ bool unregister_worker(Connection& conn, const WorkerKeys& wk) {
   return conn.eval(scripts::worker_unregister(), views(keys), {wk.id}).integer() == 1;
 }
 
-// KEYS: 8 fixed, the finished job's counter (KEYS[9]), worker:<id>:started (KEYS[10]), then
-// one per queue; ARGV: 9 per step, the worker's id, name and started value, then one name per
-// queue (see worker_step.lua).
-constexpr std::size_t kFixedKeys = 10, kCounterKey = 8, kStepArgs = 12;
+// KEYS: 8 fixed, the finished job's counter (KEYS[9]), worker:<id>:started (KEYS[10]), the
+// in-flight job's queue (KEYS[11]), then one per queue; ARGV: 9 per step, the worker's id, name and
+// started value, then one name per queue (see worker_step.lua).
+constexpr std::size_t kFixedKeys = 11, kCounterKey = 8, kStepArgs = 12;
 
 WorkerStep::WorkerStep(const Keys& keys, const WorkerKeys& worker) : keys_(keys), worker_(worker) {
-  keys_v_ = {worker.inflight,     worker.status, keys.stat("processed"), worker.processed,
-             keys.stat("failed"), worker.failed, keys.failed(),          keys.pause_all(),
-             std::string(),       worker.started};
+  keys_v_ = {worker.inflight,     worker.status,  keys.stat("processed"), worker.processed,
+             keys.stat("failed"), worker.failed,  keys.failed(),          keys.pause_all(),
+             std::string(),       worker.started, worker.inflight_queue};
   argv_.resize(kStepArgs);
   argv_[9] = worker.id;
   argv_[10] = worker.name;

@@ -520,3 +520,48 @@ TEST_F(CliTest, NodeWorkerFailsRetriedJob) {
   EXPECT_EQ(stats["processed"], 1);
   EXPECT_EQ(stats["failed"], 1);
 }
+
+// issue 11: what the CLI writes follows --dialect, else the URL's ?dialect=, else ruby.
+TEST_F(CliTest, DialectFromTheFlagOrTheUrl) {
+  Connection c = redis();
+  auto last = [&c](const std::string& q) {
+    const auto items = c.command({"LRANGE", "resque:queue:" + q, "-1", "-1"}).strings();
+    return items.empty() ? std::string() : items[0];
+  };
+  ASSERT_EQ(cli({"enqueue", "d", "C", "[1]"}).rc, 0);
+  EXPECT_EQ(last("d"), R"({"class":"C","args":[1]})");  // Ruby's bytes by default
+  ASSERT_EQ(cli({"--dialect", "node", "enqueue", "d", "C", "[2]"}).rc, 0);
+  EXPECT_EQ(last("d"), R"({"class":"C","queue":"d","args":[2]})");
+  ASSERT_EQ(cli({"enqueue", "d", "C", "[3]", "--dialect", "ruby"}).rc, 0);
+  EXPECT_EQ(last("d"), R"({"class":"C","args":[3]})");
+  env = {{"REDIS_URL", server.url() + "?dialect=node"}};
+  ASSERT_EQ(cli({"enqueue", "d", "C", "[4]"}).rc, 0);
+  EXPECT_EQ(last("d"), R"({"class":"C","queue":"d","args":[4]})");
+  ASSERT_EQ(cli({"--dialect", "ruby", "enqueue", "d", "C", "[5]"}).rc, 0);  // the flag wins
+  EXPECT_EQ(last("d"), R"({"class":"C","args":[5]})");
+  // Unknown values: a usage error for the flag, a refused URL for the parameter.
+  auto flag = cli({"--dialect", "python", "enqueue", "d", "C", "[6]"});
+  EXPECT_EQ(flag.rc, 2) << flag.out;
+  env = {{"REDIS_URL", server.url() + "?dialect=python"}};
+  auto url = cli({"enqueue", "d", "C", "[7]"});
+  EXPECT_EQ(url.rc, 1) << url.out;
+  EXPECT_TRUE(url.has("dialect must be ruby or node")) << url.out;
+  EXPECT_EQ(c.command({"LLEN", "resque:queue:d"}).integer(), 5);
+}
+
+// The CLI redacts URLs with the library's redact_url, which also hides secret query values.
+TEST_F(CliTest, SentinelPasswordInTheUrlIsNeverPrinted) {
+  for (const std::string& url :
+       std::vector<std::string>{"redis+sentinel://127.0.0.1:1/m?sentinel_password=sentinel-pw99",
+                                "redis+sentinel://127.0.0.1:1/m?sentinel_password=sentinel-pw99"
+                                "&db=x"}) {
+    env = {{"REDIS_URL", url}};
+    auto r = cli({"stats"});
+    EXPECT_EQ(r.rc, 1) << r.out;
+    EXPECT_FALSE(r.has("sentinel-pw99")) << r.out;
+    env = {};
+    auto flag = cli({"--url", url, "stats"});
+    EXPECT_EQ(flag.rc, 1) << flag.out;
+    EXPECT_FALSE(flag.has("sentinel-pw99")) << flag.out;
+  }
+}

@@ -164,6 +164,23 @@ TEST(QueueWorkers, ForceCleanKeepsAJobOnlyInTheInflightList) {
   EXPECT_EQ(key_names(c), std::vector<std::string>{"resque:failed"});
 }
 
+// issue 11: a Ruby-dialect payload names no queue and a peer deleted the status; the queue the
+// worker step kept beside the in-flight copy names it, and the teardown deletes that key too.
+TEST(QueueWorkers, ForceCleanTakesTheQueueKeptBesideTheInflightCopy) {
+  RedisServer server;
+  Connection c(server.options());
+  const std::string id = "h:9:a,b";
+  c.command({"SADD", "resque:workers", id});
+  c.command({"RPUSH", "resque:inflight:" + id, R"({"class":"J","args":[1]})"});
+  c.command({"SET", "resque:resque-cpp:inflight-queue:" + id, "b"});
+  Queue q(server.options());
+  const auto record = q.force_clean_worker(id);
+  ASSERT_TRUE(record);
+  EXPECT_EQ((*record)["queue"], "b");
+  EXPECT_EQ((*record)["payload"], Json::parse(R"({"class":"J","args":[1]})"));
+  EXPECT_EQ(key_names(c), std::vector<std::string>{"resque:failed"});
+}
+
 TEST(QueueWorkers, ForceCleanScriptRefusesWhenTheWorkerMovedOn) {
   RedisServer server;
   Connection c(server.options());

@@ -2,6 +2,9 @@
 // finished twice or lost, even when the next job has the same bytes as the finished one.
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+
 #include "protocol/worker_scripts.hpp"
 #include "redis_server.hpp"
 #include "resque/connection.hpp"
@@ -206,4 +209,44 @@ TEST(WorkerStep, PeerEntryBeyondTheLast1000FailuresIsLeftAlone) {
   EXPECT_EQ(step(c, Finish::Ok, "t1", "t2", job).kind, Kind::Idle);
   EXPECT_EQ(c.command({"LLEN", "resque:failed"}).integer(), 1001);
   EXPECT_EQ(c.command({"LINDEX", "resque:failed", "0"}).str(), peer);
+}
+
+// issue 11: the step keeps the taken job's queue beside the in-flight copy (a Ruby-dialect
+// payload names none), so a job handed back after a peer deleted worker:<id> still names its
+// queue; the finish deletes the kept queue with the copy.
+TEST(WorkerStep, QueueKeptBesideTheInflightCopyUntilTheFinish) {
+  RedisServer server;
+  Connection c(server.options());
+  const Keys keys("resque");
+  const protocol::WorkerKeys wk(keys, "h:2:a,b", "h:2");
+  const std::string kept = "resque:resque-cpp:inflight-queue:h:2:a,b";
+  ASSERT_EQ(wk.inflight_queue, kept);
+  const std::string job = R"({"class":"J","args":[1]})";
+  c.command({"RPUSH", "resque:queue:b", job});
+  auto run = [&](Finish mode, const std::string& finished, const std::string& token) {
+    protocol::StepArgs a;
+    a.finish = mode;
+    a.finished_token = finished;
+    a.finished_payload = job;
+    a.run_at = "2026-01-01T00:00:00Z";
+    a.token = token;
+    protocol::WorkerStep stepper(keys, wk);
+    return stepper.run(c, a, {"a", "b"});
+  };
+  auto r1 = run(Finish::None, "", "t1");
+  ASSERT_EQ(r1.kind, Kind::Job);
+  EXPECT_EQ(r1.queue, "b");
+  EXPECT_EQ(c.command({"GET", kept}).opt_string(), std::optional<std::string>("b"));
+
+  // A peer's pruner deleted the status; the job is handed back naming its queue.
+  c.command({"DEL", "resque:worker:h:2:a,b"});
+  auto r2 = run(Finish::None, "", "t2");
+  ASSERT_EQ(r2.kind, Kind::Job);
+  EXPECT_EQ(r2.payload, job);
+  EXPECT_EQ(r2.queue, "b");
+  EXPECT_EQ(r2.token, "t2");
+  EXPECT_EQ(Json::parse(c.command({"GET", "resque:worker:h:2:a,b"}).string())["queue"], "b");
+
+  EXPECT_EQ(run(Finish::Ok, "t2", "t3").kind, Kind::Idle);
+  EXPECT_EQ(c.command({"EXISTS", kept, "resque:inflight:h:2:a,b"}).integer(), 0);
 }

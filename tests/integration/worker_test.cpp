@@ -395,8 +395,10 @@ TEST(WorkerStatus, MidJobKeysMatchRubysShape) {
     EXPECT_EQ(c.command({"TYPE", key}).string(), it.value()["type"].get<std::string>());
     EXPECT_EQ(c.command({"TTL", key}).integer(), -1);
   }
-  // Ours in addition: the in-flight list, node's ping key and the index of our workers.
+  // Ours in addition: the in-flight list and its job's queue, node's ping key and the index of
+  // our workers.
   expected_keys.insert("resque:inflight:" + w.id());
+  expected_keys.insert("resque:resque-cpp:inflight-queue:" + w.id());
   expected_keys.insert("resque:worker:ping:" + w.name());
   expected_keys.insert("resque:resque-cpp:workers");
   const auto all = c.command({"KEYS", "resque:*"}).strings();

@@ -227,6 +227,47 @@ TEST(RubyWorker, RubyHeartbeatPrunerBeforeOurSchedulerDoesNotDoubleTheJob) {
   EXPECT_EQ(c.command({"KEYS", "resque:inflight:*"}).size(), 0u);
 }
 
+// The same with a C++ worker on two queues and a Ruby-dialect payload (no queue in it): Ruby's
+// pruner deleted worker:<id>, so only the queue the worker step kept beside the in-flight copy
+// says where the job came from; it goes back there and runs once.
+TEST(RubyWorker, RubyPrunerBeforeOurSchedulerRequeuesAMultiQueueWorkersJobToItsQueue) {
+  RESQUE_REQUIRE_RUBY();
+  RedisServer server;
+  Connection c(server.options());
+  Queue q(server.options());
+  Process child({kChild, "worker", std::to_string(server.port()), "a,b", "600000"});
+  ASSERT_TRUE(child.wait_for_output("READY")) << child.output();
+  ASSERT_TRUE(q.enqueue("b", "SlowJob", {7}));
+  ASSERT_TRUE(eventually([&] { return llen(c, "resque:test:started") == 1; }, 30s));
+  const auto workers = c.command({"SMEMBERS", "resque:workers"}).strings();
+  ASSERT_EQ(workers.size(), 1u);
+  const std::string id = workers[0];
+  const std::string name = id.substr(0, id.rfind(':'));
+  child.signal(SIGKILL);
+  child.wait();
+  c.command({"HSET", "resque:workers:heartbeat", id, kLongAgo});
+  c.command({"SET", "resque:worker:ping:" + name,
+             encode_json(Json{{"time", 1577836800}, {"name", name}, {"queues", "a,b"}})});
+
+  ruby_ok("work_once.rb", {"other"}, server.port());
+  EXPECT_FALSE(is_member(c, "resque:workers", id));
+  EXPECT_EQ(c.command({"EXISTS", "resque:worker:" + id}).integer(), 0);  // Ruby deleted it
+  Scheduler s(server.options(), nullptr, SchedulerOptions{});
+  s.run_once();
+  EXPECT_EQ(llen(c, "resque:queue:b"), 1);
+  EXPECT_EQ(llen(c, "resque:queue:a"), 0);
+  auto done = std::make_shared<Recorder>();
+  auto reg = std::make_shared<JobRegistry>();
+  reg->define("SlowJob", [done](std::int64_t i) { done->add(std::to_string(i)); });
+  Worker w(server.options(), reg, fast_worker({"b"}));
+  w.start();
+  ASSERT_TRUE(eventually([&] { return done->size() == 1; }, 30s));
+  w.stop();
+  EXPECT_EQ(done->items(), std::vector<std::string>{"7"});
+  EXPECT_EQ(q.failed_count(), 0) << (q.failed_count() > 0 ? q.failed()[0].raw : "");
+  EXPECT_EQ(c.command({"KEYS", "resque:inflight:*"}).size(), 0u);
+}
+
 // issue 11 row: a Ruby job `perform(a, b = nil)` enqueued with one or two arguments is performed
 // by a typed C++ job whose trailing parameter is std::optional (missing or null -> nullopt).
 TEST(RubyWorker, RubyOptionalArgumentPerformedByTypedCppJob) {

@@ -1,7 +1,7 @@
 // Child process for the scheduler's fault and interop tests, killed with SIGKILL by them.
 //
-//   sched_worker_child worker <port> <queue> <job ms>
-//     A resque-cpp Worker (100 ms heartbeats) performing "SlowJob" [id]: RPUSH
+//   sched_worker_child worker <port> <queue[,queue...]> <job ms>
+//     A resque-cpp Worker on those queues (100 ms heartbeats) performing "SlowJob" [id]: RPUSH
 //     resque:test:started id, sleep <job ms>, RPUSH resque:test:performed id.
 //   sched_worker_child scheduler <port> <name> <lock ttl s> <poll ms> [batch size]
 //     A resque-cpp Scheduler; prints "LEADER <name>" / "FOLLOWER <name>" and keeps
@@ -49,7 +49,13 @@ int run_worker(const ConnectionOptions& copts, const std::string& queue, int job
     c.command({"RPUSH", "resque:test:performed", s});
   });
   WorkerOptions o;
-  o.queues = {queue};
+  o.queues.clear();
+  for (std::size_t from = 0;;) {
+    const auto comma = queue.find(',', from);
+    o.queues.push_back(queue.substr(from, comma - from));
+    if (comma == std::string::npos) break;
+    from = comma + 1;
+  }
   o.poll_interval = std::chrono::milliseconds(20);
   o.heartbeat_interval = std::chrono::milliseconds(100);
   Worker w(copts, reg, o);

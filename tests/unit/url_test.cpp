@@ -142,3 +142,25 @@ TEST(Url, FromEnv) {
   ::unsetenv("REDIS_URL");
   EXPECT_EQ(resque::options_from_env().host, "127.0.0.1");
 }
+
+// issue 11: the deployment's dialect can travel in REDIS_URL, on every scheme.
+TEST(Url, Dialect) {
+  EXPECT_EQ(parse_redis_url("redis://h").dialect, resque::Dialect::ruby);  // the default
+  EXPECT_EQ(parse_redis_url("redis://h?dialect=node").dialect, resque::Dialect::node);
+  EXPECT_EQ(parse_redis_url("redis://h?dialect=ruby").dialect, resque::Dialect::ruby);
+  const auto o = parse_redis_url("redis://h/3?dialect=node&db=4");
+  EXPECT_EQ(o.dialect, resque::Dialect::node);
+  EXPECT_EQ(o.db, 4);
+  EXPECT_EQ(parse_redis_url("rediss://h?tls_server_name=x&dialect=node").dialect,
+            resque::Dialect::node);
+  const auto u = parse_redis_url("unix:///s.sock?db=2&dialect=node");
+  EXPECT_EQ(u.dialect, resque::Dialect::node);
+  EXPECT_EQ(u.db, 2);
+  EXPECT_EQ(parse_redis_url("redis+sentinel://s1:26379/m?dialect=node").dialect,
+            resque::Dialect::node);
+  // An unknown value is refused, naming the setting and what it takes.
+  const std::string e = error_of("redis://h?dialect=python");
+  EXPECT_NE(e.find("dialect must be ruby or node, not 'python'"), std::string::npos) << e;
+  EXPECT_NE(error_of("unix:///s.sock?dialect=").find("dialect must be"), std::string::npos);
+  EXPECT_NE(error_of("redis://h?dialect=Ruby").find("dialect must be"), std::string::npos);
+}

@@ -20,17 +20,6 @@ void replace_all(std::string& s, const std::string& from, const std::string& to)
 
 }  // namespace
 
-std::string redact_url(const std::string& url) {
-  const auto scheme = url.find("://");
-  const std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
-  const auto at = url.rfind('@');
-  if (at == std::string::npos || at < start) return url;
-  const std::string cred = url.substr(start, at - start);
-  const auto colon = cred.find(':');
-  const std::string kept = colon == std::string::npos ? "***" : cred.substr(0, colon) + ":***";
-  return url.substr(0, start) + kept + url.substr(at);
-}
-
 std::string redact(std::string message, const Target& target) {
   for (const std::string& url : {target.url_flag, env("REDIS_URL")}) {
     if (url.empty()) continue;
@@ -71,6 +60,12 @@ ConnectionOptions resolve_options(const Target& target) {
     o.password = env("RESQUE_REDIS_PASSWORD");
     if (o.password.empty()) o.password = env("REDIS_PASSWORD");
   }
+  if (target.dialect_flag == "ruby")
+    o.dialect = Dialect::ruby;
+  else if (target.dialect_flag == "node")
+    o.dialect = Dialect::node;
+  else if (!target.dialect_flag.empty())
+    throw UsageError("--dialect must be ruby or node, not '" + target.dialect_flag + "'");
   if (!target.namespace_flag.empty())
     o.key_namespace = target.namespace_flag;
   else if (const char* ns = std::getenv("RESQUE_NAMESPACE"))

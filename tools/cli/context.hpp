@@ -27,17 +27,17 @@ class NotFound : public JobError {
 
 /// Where to connect. Precedence: --url, then REDIS_URL, then redis://127.0.0.1:6379. A URL
 /// without a password takes it from RESQUE_REDIS_PASSWORD, else REDIS_PASSWORD. Namespace:
-/// --namespace, then RESQUE_NAMESPACE, then "resque".
+/// --namespace, then RESQUE_NAMESPACE, then "resque". Dialect of what the CLI writes (enqueue,
+/// requeues): --dialect, then the URL's ?dialect=, then ruby (ConnectionOptions::dialect).
 struct Target {
   std::string url_flag;        ///< --url as given (may be empty)
   std::string namespace_flag;  ///< --namespace as given (may be empty)
+  std::string dialect_flag;    ///< --dialect as given: "", "ruby" or "node"
 };
 
 /// Resolved connection options; throws ConfigError (already redacted) on a malformed URL.
 ConnectionOptions resolve_options(const Target& target);
 
-/// `url` with the user-info part's password replaced by "***" (also when the URL is malformed).
-std::string redact_url(const std::string& url);
 /// `message` with every secret the CLI knows of (the URLs from flags and environment, the
 /// passwords) replaced by a redacted form.
 std::string redact(std::string message, const Target& target);

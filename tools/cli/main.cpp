@@ -1,6 +1,7 @@
 // resque-cli: inspect and manage a Resque Redis, whoever wrote it (Ruby, node-resque,
-// resque-cpp). Grammar: resque-cli [--url URL] [--namespace NS] COMMAND ... [--json], --json
-// anywhere. Exit status: 0 success, 1 failure (including "no such entry"), 2 usage error.
+// resque-cpp). Grammar: resque-cli [--url URL] [--namespace NS] [--dialect ruby|node]
+// COMMAND ... [--json], --json anywhere. Exit status: 0 success, 1 failure (including "no such
+// entry"), 2 usage error.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
@@ -39,6 +40,11 @@ int main(int argc, char** argv) {
                  "Redis URL (redis://[user@]host[:port][/db], rediss://, unix:///path); prefer "
                  "REDIS_URL for passwords");
   app.add_option("--namespace", ctx.target.namespace_flag, "key namespace (default resque)");
+  app.add_option("--dialect", ctx.target.dialect_flag,
+                 "whose bytes to write (enqueue, requeue): ruby (default; Ruby's dequeue and "
+                 "resque-web find them) or node (node-resque's del/delDelayed find them); "
+                 "overrides the URL's ?dialect=")
+      ->check(CLI::IsMember({"ruby", "node"}));
   bool json_placeholder = false;  // taken out above; declared for --help
   app.add_flag("--json", json_placeholder,
                "machine-readable output (one JSON document), accepted anywhere on the line");
