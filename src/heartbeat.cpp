@@ -10,6 +10,14 @@
 
 namespace resque::detail {
 
+namespace {
+thread_local bool tl_on_heartbeat_thread = false;
+}  // namespace
+
+bool Heartbeat::on_heartbeat_thread() {
+  return tl_on_heartbeat_thread;
+}
+
 std::shared_ptr<Heartbeat> Heartbeat::get(const ConnectionOptions& o) {
   return per_server<Heartbeat>(o);
 }
@@ -37,15 +45,17 @@ void Heartbeat::add(Entry e) {
 }
 
 void Heartbeat::remove(const std::string& id) {
-  // Waits for a beat in progress, so no HSET lands after the worker's unregistration.
+  // Waits for a beat in progress, so no HSET lands after the worker's unregistration, and for
+  // the entry's callback, so no event follows the worker's on_end (nor reaches a freed worker).
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return !beating_; });
+  cv_.wait(lock, [&] { return !beating_ && (calling_ != id || tl_on_heartbeat_thread); });
   entries_.erase(id);
   lock.unlock();
   cv_.notify_all();
 }
 
 void Heartbeat::loop() {
+  tl_on_heartbeat_thread = true;
   Connection conn(options_);
   const Keys keys(options_.key_namespace);
   std::unique_lock<std::mutex> lock(mu_);
@@ -87,12 +97,19 @@ void Heartbeat::loop() {
     lock.lock();
     beating_ = false;
     cv_.notify_all();
-    // Callbacks run outside the beat (remove() waits only for the beat, so a callback may stop
-    // its worker) and after it, so a slow one delays no worker's heartbeat of this round.
-    lock.unlock();
-    for (const auto& e : due)
-      if (e.on_ping) e.on_ping();
-    lock.lock();
+    // Callbacks run after the beat and outside the lock, so a slow one delays no worker's
+    // heartbeat of this round, and one may stop its worker (Worker::stop does not wait on this
+    // thread, nor does remove() wait here for the callback it is called from).
+    for (const auto& e : due) {
+      // Only for entries still there; remove() waits for the one running (calling_).
+      if (!e.on_ping || entries_.count(e.id) == 0) continue;
+      calling_ = e.id;
+      lock.unlock();
+      e.on_ping();
+      lock.lock();
+      calling_.clear();
+      cv_.notify_all();
+    }
   }
 }
 

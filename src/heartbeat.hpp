@@ -32,7 +32,13 @@ class Heartbeat {
   ~Heartbeat();
 
   void add(Entry e);
+  /// Stops the entry's beats. Waits for a beat in progress and for the entry's on_ping
+  /// callback if it is running on the heartbeat thread (unless called from that callback), so
+  /// that after it returns no beat is written and no callback runs for `id`.
   void remove(const std::string& id);
+  /// True on a heartbeat thread (inside an on_ping callback): a stop() called there must not
+  /// wait for a worker that is itself waiting in remove() for that callback.
+  static bool on_heartbeat_thread();
 
  private:
   void loop();
@@ -40,6 +46,7 @@ class Heartbeat {
   std::map<std::string, Entry> entries_;
   bool stopping_ = false;
   bool beating_ = false;
+  std::string calling_;  // the entry whose on_ping runs now (guarded by mu_)
   std::mutex mu_;
   std::condition_variable cv_;
   std::thread thread_;

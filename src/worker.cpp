@@ -706,7 +706,9 @@ WorkerHealth Worker::health() const {
 }
 
 bool Worker::on_own_thread() const {
-  return tl_current_worker == state_.get();
+  // On the heartbeat thread this worker may be waiting in Heartbeat::remove() for the very
+  // on_ping callback that calls: waiting for the worker there would never end.
+  return tl_current_worker == state_.get() || detail::Heartbeat::on_heartbeat_thread();
 }
 
 }  // namespace resque

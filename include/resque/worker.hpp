@@ -165,9 +165,10 @@ class Worker {
   /// job's thread is left to finish: it calls no more events or log functions and does not
   /// record the job (its plugins' after_perform hooks still run, releasing their locks).
   ///
-  /// Called on the worker's own thread (from a job, hook or event callback) it only asks the
-  /// worker to stop and returns true at once: the worker stops after the current job, and the
-  /// destructor or a later stop() from another thread joins its thread.
+  /// Called on the worker's own thread (from a job, hook or event callback, on_ping included,
+  /// which runs on the process's heartbeat thread) it only asks the worker to stop and returns
+  /// true at once: the worker stops after the current job, and the destructor or a later stop()
+  /// from another thread joins its thread.
   bool stop(std::chrono::milliseconds deadline = std::chrono::milliseconds::max());
   /// Stops taking new jobs after the current one (until resume()).
   void pause();
@@ -186,7 +187,8 @@ class Worker {
   WorkerHealth health() const;
   /// Copies of the job counters by {class, queue}.
   JobStatsMap job_stats() const;
-  /// True when called on this worker's own thread (inside one of its jobs, hooks or events).
+  /// True when called on this worker's own thread (inside one of its jobs, hooks or events),
+  /// or inside an on_ping callback (of any worker: they share the heartbeat thread).
   bool on_own_thread() const;
 
   struct State;

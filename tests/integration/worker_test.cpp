@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <ctime>
 #include <fstream>
 #include <functional>
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "process.hpp"
 #include "redis_server.hpp"
@@ -647,6 +649,71 @@ TEST(WorkerWakeup, RawPushIsFoundByThePoll) {
 }
 
 // ---- events -----------------------------------------------------------------------------
+
+// A ping callback still running when the worker stops: the stop waits for it, so no event
+// follows on_end (and none reaches a worker object that is gone).
+TEST(WorkerEvents, StopWaitsForARunningPingCallback) {
+  RedisServer server;
+  auto reg = std::make_shared<JobRegistry>();
+  auto events = std::make_shared<Recorder>();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  std::atomic<int> pings_entered{0};
+  auto o = fast_worker({"q"});
+  o.heartbeat_interval = std::chrono::milliseconds(20);
+  o.events = recording_events(events);
+  o.events.on_ping = [&](const std::string&) {
+    if (++pings_entered == 1) {
+      std::unique_lock<std::mutex> l(mu);
+      cv.wait(l, [&] { return open; });
+    }
+    events->add("ping-done");
+  };
+  Worker w(server.options(), reg, o);
+  w.start();
+  ASSERT_TRUE(eventually([&] { return pings_entered >= 1; }));
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    EXPECT_TRUE(w.stop());
+    stopped = true;
+  });
+  // While the callback is held, the worker cannot end (it would have within this wait before
+  // the fix); then the callback is let go and the stop completes.
+  EXPECT_FALSE(eventually([&] { return events->count("end") > 0; }, std::chrono::seconds(1)));
+  EXPECT_FALSE(stopped);
+  {
+    std::lock_guard<std::mutex> l(mu);
+    open = true;
+  }
+  cv.notify_all();
+  stopper.join();
+  const auto all = events->items();
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all.back(), "end");
+  EXPECT_GE(events->count("ping-done"), 1u);
+}
+
+// stop() from an on_ping callback (the heartbeat thread) asks and returns: waiting there would
+// wait for a worker that waits for the callback.
+TEST(WorkerEvents, StopFromAPingCallbackDoesNotDeadlock) {
+  RedisServer server;
+  auto reg = std::make_shared<JobRegistry>();
+  auto o = fast_worker({"q"});
+  o.heartbeat_interval = std::chrono::milliseconds(20);
+  std::atomic<bool> asked{false};
+  Worker* self = nullptr;
+  o.events.on_ping = [&](const std::string&) {
+    if (!asked.exchange(true)) {
+      EXPECT_TRUE(self->stop());
+    }
+  };
+  Worker w(server.options(), reg, o);
+  self = &w;
+  w.start();
+  ASSERT_TRUE(eventually([&] { return asked && !w.running(); }));
+  EXPECT_TRUE(w.stop());
+}
 
 TEST(WorkerEvents, EveryEventFires) {
   RedisServer server;
