@@ -171,8 +171,8 @@ SchedulerPoll Scheduler::State::poll(bool force_dead_check, bool& more) {
     }
     out.leader = leader;
   } catch (const Error& e) {
-    connected = false;
     error(fmt::format("poll failed: {}", e.what()));
+    connected = false;  // after the error, so a health() that sees "not connected" sees why
     if (leader && steady_ms() >= leader_until_ms)
       set_leader(false, "the lock's TTL passed without a renewal (Redis unreachable)");
     out.leader = leader && steady_ms() < leader_until_ms;

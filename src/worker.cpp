@@ -128,12 +128,13 @@ struct Worker::State {
   // An error the worker recovers from by retrying: logged rate-limited by kind (the default
   // sink must not be flooded while Redis is down), reported to on_error every time.
   void error(const std::string& msg) {
-    is_connected = false;
     {
       std::lock_guard<std::mutex> lock(health_mu);
       last_error = msg;
       last_error_at = std::chrono::system_clock::now();
     }
+    // After the error is recorded, so a health() that sees "not connected" also sees why.
+    is_connected = false;
     if (!abandoned) detail::log_retried_error(opts.log, limiter, "worker=" + id, msg);
     emit(opts.events.on_error, id, msg);
   }
