@@ -176,7 +176,9 @@ std::size_t plain_run(std::string_view s, std::size_t i) {
 }
 
 void write_string(std::string& out, std::string_view s, const std::string& path) {
-  out.reserve(out.size() + s.size() + 2);
+  // For a long string, room for what usually follows (the closing brackets, a few fields): an
+  // exact reservation made the next append copy a 1 MB payload once more.
+  out.reserve(out.size() + s.size() + 2 + (s.size() >= 4096 ? 256 : 0));
   out += '"';
   for (std::size_t i = 0; i < s.size();) {
     // A run of plain bytes in one append (a 1 MB argument went byte by byte).

@@ -91,7 +91,10 @@ bool Queue::enqueue(const std::string& queue, const std::string& klass, Json arg
   auto ctx = HookContext::for_enqueue(job, *conn, keys_, *this);
   if (!detail::run_before_enqueue(def, ctx)) return false;
   try {
-    protocol::enqueue(*conn, keys_, {{queue, {std::move(payload)}}});
+    std::vector<protocol::EnqueueGroup> groups(1);
+    groups[0].queue = queue;
+    groups[0].payloads.push_back(std::move(payload));  // moved: a braced list would copy it
+    protocol::enqueue(*conn, keys_, groups);
   } catch (const ReplyError&) {
     // The script was refused (a wrong-typed key: it checks them all before its first write),
     // so nothing was written: whatever the hooks took (a QueueLock) must not outlive it. After

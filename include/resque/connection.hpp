@@ -111,6 +111,9 @@ class Connection {
   /// Sends all commands in one write and reads all replies (one round trip). Error replies are
   /// returned, not thrown, so the caller can see which command failed.
   std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands);
+  /// pipeline() over views of the caller's bytes, which must outlive the call. Arguments of
+  /// 16 KB and more are sent from where they are (writev), not copied into a request buffer.
+  std::vector<Reply> pipeline_views(const std::vector<std::vector<std::string_view>>& commands);
   /// Runs a script by EVALSHA, falling back to EVAL on NOSCRIPT. Errors throw ReplyError.
   Reply eval(const Script& script, const std::vector<std::string_view>& keys,
              const std::vector<std::string_view>& args);
@@ -131,7 +134,7 @@ class Connection {
   ConnectionOptions node_options(const std::string& address) const;
   Reply cluster_retry(const std::vector<std::string_view>& argv, Reply r);
   Reply ask(const std::string& address, const std::vector<std::string_view>& argv);
-  std::vector<Reply> pipeline_once(const std::vector<std::vector<std::string>>& commands);
+  std::vector<Reply> pipeline_once(const std::vector<std::vector<std::string_view>>& commands);
   Reply send_and_read(const std::vector<std::string_view>& argv);
   Reply read_reply(const char* what);
 

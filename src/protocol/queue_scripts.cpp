@@ -89,18 +89,20 @@ namespace {
 constexpr std::size_t kLongPayloads = 64 * 1024;
 
 long long enqueue_long(Connection& conn, const Keys& keys, const EnqueueGroup& g) {
-  std::vector<std::vector<std::string>> cmds;
+  // Views over the caller's payloads: the transport sends them from where they are.
+  const std::string queues = keys.queues(), queue = keys.queue(g.queue),
+                    channel = keys.enqueue_channel(), count = std::to_string(g.payloads.size());
+  std::vector<std::vector<std::string_view>> cmds;
   cmds.push_back({"MULTI"});
-  std::vector<std::string> push{"RPUSH", keys.queue(g.queue)};
-  for (const auto& p : g.payloads) push.emplace_back(p);
+  std::vector<std::string_view> push{"RPUSH", queue};
+  push.insert(push.end(), g.payloads.begin(), g.payloads.end());
   cmds.push_back(std::move(push));
   // EVAL, not EVALSHA: a script missing from the cache would fail only inside EXEC, after the
   // RPUSH (the body is small beside the payload).
-  cmds.push_back({"EVAL", scripts::enqueue_listed().source(), "2", keys.queues(),
-                  keys.queue(g.queue), keys.enqueue_channel(), g.queue,
-                  std::to_string(g.payloads.size())});
+  cmds.push_back(
+      {"EVAL", scripts::enqueue_listed().source(), "2", queues, queue, channel, g.queue, count});
   cmds.push_back({"EXEC"});
-  const auto replies = conn.pipeline(cmds);
+  const auto replies = conn.pipeline_views(cmds);
   // A command refused while queued makes EXEC refuse the whole transaction (EXECABORT).
   for (const auto& r : replies)
     if (r.is_error()) throw ReplyError(r.string());

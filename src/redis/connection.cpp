@@ -165,18 +165,49 @@ char* put_len(char* p, char kind, std::size_t n) {
   return p;
 }
 
+// Arguments this large are sent from the caller's memory (writev), not copied into the
+// request: before, a 1 MB payload was copied into the buffer on its way to the socket.
+constexpr std::size_t kGatherBytes = 16 * 1024;
+
+// A request: RESP framing and small arguments in `buf`, large ones by reference.
+struct Request {
+  std::string buf;
+  std::vector<std::pair<std::size_t, std::string_view>> big;  // (offset in buf, argument)
+
+  void send(detail::Transport& t, std::chrono::milliseconds timeout, const char* what) const {
+    if (big.empty()) return t.write_all(buf, timeout, what);
+    std::vector<std::string_view> pieces;
+    pieces.reserve(2 * big.size() + 1);
+    std::size_t at = 0;
+    for (const auto& [off, arg] : big) {
+      pieces.emplace_back(buf.data() + at, off - at);
+      pieces.push_back(arg);
+      at = off;
+    }
+    pieces.emplace_back(buf.data() + at, buf.size() - at);
+    t.write_all(pieces, timeout, what);
+  }
+};
+
 template <class Args>
-void append_resp(std::string& out, const Args& argv) {
+void append_resp(Request& req, const Args& argv) {
+  std::string& out = req.buf;
   std::size_t need = 3 + digits(argv.size());
-  for (const auto& a : argv) need += 5 + digits(a.size()) + a.size();
+  for (const auto& a : argv)
+    need += 5 + digits(a.size()) + (a.size() >= kGatherBytes ? 0 : a.size());
   const std::size_t at = out.size();
   out.resize(at + need);
-  char* p = out.data() + at;
+  char* const base = out.data();
+  char* p = base + at;
   p = put_len(p, '*', argv.size());
   for (const auto& a : argv) {
     p = put_len(p, '$', a.size());
-    if (!a.empty()) std::memcpy(p, a.data(), a.size());
-    p += a.size();
+    if (a.size() >= kGatherBytes) {
+      req.big.emplace_back(static_cast<std::size_t>(p - base), std::string_view(a));
+    } else {
+      if (!a.empty()) std::memcpy(p, a.data(), a.size());
+      p += a.size();
+    }
     *p++ = '\r';
     *p++ = '\n';
   }
@@ -264,7 +295,7 @@ bool same_name(std::string_view a, std::string_view b) {
 // True when no command of a pipeline took effect: each was refused with a redirect or a
 // cluster-down error, or sat in a MULTI whose EXEC failed (EXECABORT, or EXEC redirected).
 // Only such a pipeline is sent again whole.
-bool nothing_ran(const std::vector<std::vector<std::string>>& commands,
+bool nothing_ran(const std::vector<std::vector<std::string_view>>& commands,
                  const std::vector<Reply>& replies) {
   bool in_multi = false;
   for (std::size_t i = 0; i < commands.size(); ++i) {
@@ -386,7 +417,7 @@ Reply Connection::ask(const std::string& addr, const std::vector<std::string_vie
   // ASK: the slot is being migrated and this key is already on `addr`. One command goes there,
   // after ASKING; the connection stays on the slot's owner until a MOVED says otherwise.
   Connection target(node_options(addr));
-  auto replies = target.pipeline({{"ASKING"}, std::vector<std::string>(argv.begin(), argv.end())});
+  auto replies = target.pipeline_views({{"ASKING"}, argv});
   return replies.at(1);
 }
 
@@ -580,11 +611,11 @@ Reply Connection::command_raw(const std::vector<std::string_view>& argv) {
 
 Reply Connection::send_and_read(const std::vector<std::string_view>& argv) {
   ensure_connected();
-  std::string buf;
-  append_resp(buf, argv);
+  Request req;
+  append_resp(req, argv);
   try {
     // A constant label: formatting the command's name here would cost every command.
-    link_->transport.write_all(buf, current_timeout_, "sending a command");
+    req.send(link_->transport, current_timeout_, "sending a command");
   } catch (...) {
     disconnect();
     throw;
@@ -601,6 +632,14 @@ Reply Connection::command(const std::vector<std::string_view>& argv) {
 }
 
 std::vector<Reply> Connection::pipeline(const std::vector<std::vector<std::string>>& commands) {
+  std::vector<std::vector<std::string_view>> views;
+  views.reserve(commands.size());
+  for (const auto& c : commands) views.emplace_back(c.begin(), c.end());
+  return pipeline_views(views);
+}
+
+std::vector<Reply> Connection::pipeline_views(
+    const std::vector<std::vector<std::string_view>>& commands) {
   if (!options_.cluster) return pipeline_once(commands);
   auto delay = options_.reconnect_backoff_min;
   int waits = 0;
@@ -629,13 +668,13 @@ std::vector<Reply> Connection::pipeline(const std::vector<std::vector<std::strin
 }
 
 std::vector<Reply> Connection::pipeline_once(
-    const std::vector<std::vector<std::string>>& commands) {
+    const std::vector<std::vector<std::string_view>>& commands) {
   ensure_connected();
-  std::string buf;
-  for (const auto& cmd : commands) append_resp(buf, cmd);
+  Request req;
+  for (const auto& cmd : commands) append_resp(req, cmd);
   if (!commands.empty()) {
     try {
-      link_->transport.write_all(buf, current_timeout_, "sending a pipeline");
+      req.send(link_->transport, current_timeout_, "sending a pipeline");
     } catch (...) {
       disconnect();
       throw;

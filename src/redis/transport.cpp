@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -327,6 +328,52 @@ void Transport::write_all(std::string_view data, std::chrono::milliseconds timeo
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (!wait(POLLOUT, deadline, forever)) fail(what, limit(), true);
+      continue;
+    }
+    fail(what, n < 0 ? std::strerror(errno) : "Server closed the connection", false);
+  }
+}
+
+void Transport::write_all(const std::vector<std::string_view>& pieces,
+                          std::chrono::milliseconds timeout, const char* what) {
+  if (tls_ || pieces.size() == 1) {
+    // SSL_write copies into records anyway; one deadline for the whole request.
+    const auto deadline = Clock::now() + timeout;
+    for (const auto& p : pieces) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (timeout.count() > 0 && left.count() <= 0)
+        fail(what, fmt::format("could not send within {} ms", timeout.count()), true);
+      write_all(p, timeout.count() > 0 ? left : timeout, what);
+    }
+    return;
+  }
+  const bool forever = timeout.count() <= 0;
+  const auto deadline = Clock::now() + timeout;
+  std::vector<iovec> iov;
+  iov.reserve(pieces.size());
+  for (const auto& p : pieces)
+    if (!p.empty()) iov.push_back({const_cast<char*>(p.data()), p.size()});
+  std::size_t first = 0;
+  while (first < iov.size()) {
+    msghdr msg{};
+    msg.msg_iov = iov.data() + first;
+    // IOV_MAX (1024 on Linux) bounds one call; the rest goes in the next.
+    msg.msg_iovlen = std::min<std::size_t>(iov.size() - first, 1024);
+    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    if (n > 0) {
+      auto sent = static_cast<std::size_t>(n);
+      while (first < iov.size() && sent >= iov[first].iov_len) sent -= iov[first++].iov_len;
+      if (sent > 0) {
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + sent;
+        iov[first].iov_len -= sent;
+      }
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!wait(POLLOUT, deadline, forever))
+        fail(what, fmt::format("could not send within {} ms", timeout.count()), true);
       continue;
     }
     fail(what, n < 0 ? std::strerror(errno) : "Server closed the connection", false);

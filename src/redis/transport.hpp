@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "resque/options.hpp"
 
@@ -27,6 +28,10 @@ class Transport {
   /// Sends every byte; `timeout` zero waits forever. Throws ConnectionError/TimeoutError whose
   /// message starts with `what`.
   void write_all(std::string_view data, std::chrono::milliseconds timeout, const char* what);
+  /// The same for several pieces sent as one stream, with writev on a plain socket, so a large
+  /// argument goes from where the caller holds it without being copied into a request buffer.
+  void write_all(const std::vector<std::string_view>& pieces, std::chrono::milliseconds timeout,
+                 const char* what);
   /// Reads at least one byte into buf; `timeout` zero waits forever. EOF is a ConnectionError.
   std::size_t read_some(char* buf, std::size_t cap, std::chrono::milliseconds timeout,
                         const char* what);

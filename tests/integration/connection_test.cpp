@@ -227,6 +227,41 @@ TEST(Connection, Pipeline) {
   EXPECT_EQ(replies[3].strings(), (std::vector<std::string>{"a", "b"}));
 }
 
+// Arguments from 16 KB go from the caller's memory by writev: sizes around that threshold, one
+// larger than the socket's buffer (partial writes) and more pieces than one writev takes
+// (IOV_MAX) must all arrive byte for byte, in order, beside small arguments.
+TEST(Connection, LargeArgumentsArriveIntactAroundTheGatherThreshold) {
+  RedisServer server(server_opts());
+  Connection c(server.options());
+  auto blob = [](std::size_t n, char seed) {
+    std::string s(n, '\0');
+    for (std::size_t i = 0; i < n; ++i)
+      s[i] = static_cast<char>(seed + i * 7 + (i % 13 == 0 ? '\r' : 0));
+    return s;
+  };
+  const std::vector<std::string> values = {blob(16383, 'a'), blob(16384, 'b'), blob(16385, 'c'),
+                                           blob(8u << 20, 'd'), "small"};
+  std::vector<std::vector<std::string_view>> cmds;
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < values.size(); ++i) keys.push_back("k" + std::to_string(i));
+  for (std::size_t i = 0; i < values.size(); ++i) cmds.push_back({"SET", keys[i], values[i]});
+  for (const auto& r : c.pipeline_views(cmds)) EXPECT_EQ(r.str(), "OK");
+  for (std::size_t i = 0; i < values.size(); ++i)
+    EXPECT_EQ(c.command({"GET", keys[i]}).string(), values[i]) << keys[i];
+
+  c.command({"SET", "one", values[3]});  // a single command takes the same path
+  EXPECT_EQ(c.command({"STRLEN", "one"}).integer(), static_cast<long long>(values[3].size()));
+  EXPECT_EQ(c.command({"GET", "one"}).string(), values[3]);
+
+  // 700 large arguments in one command: 1,401 pieces, more than one writev sends.
+  const std::string piece = blob(20000, 'e');
+  std::vector<std::string_view> rpush{"RPUSH", "many"};
+  for (int i = 0; i < 700; ++i) rpush.push_back(piece);
+  EXPECT_EQ(c.command(rpush).integer(), 700);
+  EXPECT_EQ(c.command({"LINDEX", "many", "699"}).string(), piece);
+  EXPECT_EQ(c.command({"PING"}).str(), "PONG");  // the stream is still in step
+}
+
 TEST(Connection, ScriptSurvivesScriptFlushAndRestart) {
   RedisServer server(server_opts());
   Connection c(server.options());
