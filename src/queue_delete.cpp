@@ -1,4 +1,4 @@
-// Queue: removing jobs (by value), queues, delayed jobs and locks.
+// Queue: removing jobs (the peers' encodings, or by value), queues, delayed jobs and locks.
 #include <fmt/format.h>
 
 #include <map>
@@ -139,11 +139,13 @@ long long Queue::del(const std::string& queue, const std::string& klass, const J
   };
   auto conn = pool_->acquire();
   const std::string list = keys_.queue(queue);
-  // "At most count, first ones first" needs the order of every match: read the list whole.
-  if (count > 0 && !options.known_encodings_only) return remove_matching(*conn, list, count, match);
+  // "At most count, first ones first" over every encoding needs the order of every match: read
+  // the list whole.
+  if (count > 0 && options.match_by_value) return remove_matching(*conn, list, count, match);
   // First the encodings the peers write (node's and ours {"class","queue","args"}, Ruby's
-  // {"class","args"}), by LREM inside Redis as Ruby's Job.destroy does; then whatever other
-  // encoding of the same value is left (another key order, 42.0 for 42, extra fields).
+  // {"class","args"}), by LREM inside Redis as Ruby's Job.destroy does; then, when asked,
+  // whatever other encoding of the same value is left (another key order, 42.0 for 42, extra
+  // fields).
   Job job;
   job.klass = klass;
   job.queue = queue;
@@ -155,7 +157,7 @@ long long Queue::del(const std::string& queue, const std::string& klass, const J
   if (ruby != known.entries[0].first)
     known.entries.emplace_back(std::move(ruby), count > 0 ? count : 1);
   long long removed = protocol::del_matching(*conn, known);
-  if (options.known_encodings_only) return removed;
+  if (!options.match_by_value) return removed;
   std::vector<std::string> needles;
   if (plain_text(klass)) needles.push_back('"' + klass + '"');
   needles_of(wanted, needles);

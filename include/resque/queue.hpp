@@ -78,9 +78,10 @@ class Queue {
   /// QueueOptions::max_payload_bytes.
   bool enqueue(const std::string& queue, const std::string& klass, Json args = Json::array());
 
-  /// Opt-in payload fields for enqueue(). Off by default: Ruby's Resque.dequeue and
-  /// node's del() match a job by its exact bytes, which extra fields change (a Ruby
-  /// `Resque.dequeue(Klass, *args)` no longer finds such a job).
+  /// Opt-in payload fields for enqueue(). Off by default: Ruby's Resque.dequeue, node's del()
+  /// and del() here match a job by its exact bytes, which extra fields change (a Ruby
+  /// `Resque.dequeue(Klass, *args)` no longer finds such a job; del() finds it with
+  /// DelOptions::match_by_value).
   struct EnqueueOptions {
     /// Add "enqueued_at": epoch seconds (a float, ms precision), as Sidekiq writes it. Workers
     /// then count the queue latency (JobStats::latency_*, resque_job_queue_latency_seconds).
@@ -142,25 +143,26 @@ class Queue {
 
   // ---- changes ------------------------------------------------------------------------
 
-  /// Removes jobs of `klass` with these args from a queue, matching by value (jobs written by
-  /// Ruby, node, cjson or us; object keys in any order; extra payload fields ignored), at most
-  /// `count` (0 = all), the first ones first. Each matching entry is removed by its stored
-  /// bytes in one script. Returns how many were removed.
+  /// Removes jobs of `klass` with these args from a queue, at most `count` (0 = all): the
+  /// bytes that Ruby resque, node-resque and resque-cpp write for them ({"class","args"} and
+  /// {"class","queue","args"}, both dialects' numbers), by one LREM each inside Redis, nothing
+  /// read back: what Ruby's Job.destroy and node's del() do, for both encodings. A copy
+  /// written otherwise (another key order, 42.0 for 42, cjson's "\/", extra fields such as
+  /// EnqueueOptions' enqueued_at) stays queued unless DelOptions::match_by_value is set. With a
+  /// count, node's encoding is removed first, then Ruby's. Returns how many were removed.
   long long del(const std::string& queue, const std::string& klass, const Json& args,
                 long long count = 0);
   /// How del() finds the jobs it removes.
   struct DelOptions {
     /// At most this many (0 = every match). Default 0.
     long long count = 0;
-    /// Match only the exact bytes that Ruby resque, node-resque and resque-cpp write for this
-    /// class, queue and args ({"class","args"} and {"class","queue","args"}, without optional
-    /// fields), removed inside Redis by one LREM each and nothing read back: what Ruby's
-    /// Job.destroy does (it sends one LREM of its own encoding). On a queue of 1,000,000 jobs
-    /// this costs Redis a fraction of the default, which reads the whole list to match other
-    /// encodings by value; a copy written otherwise (another key order, 42.0 for 42, extra
-    /// fields such as EnqueueOptions' enqueued_at) stays queued. With a count, node's
-    /// encoding is removed first, then Ruby's. Default false (match by value, as del()).
-    bool known_encodings_only = false;
+    /// Also match every other encoding of the same job by value (object keys in any order,
+    /// 42.0 for 42, cjson's "\/" and {}, extra payload fields ignored), each removed by its
+    /// stored bytes in one script. This reads the whole list (in pages of 10,000, decoding only
+    /// entries that contain the class and argument bytes): on a queue of 1,000,000 jobs several
+    /// times the default's time and Redis CPU (bench/README.md); with a count, the first
+    /// matches in list order go. Default false.
+    bool match_by_value = false;
   };
   long long del(const std::string& queue, const std::string& klass, const Json& args,
                 const DelOptions& options);

@@ -202,6 +202,12 @@ TEST_F(CliTest, JobDelete) {
   EXPECT_EQ(cli({"job", "delete", "exports", "ExportJob"}).rc, 0);  // every ExportJob
   EXPECT_EQ(q.length("exports"), 1);
   EXPECT_EQ(q.queued("exports")[0].klass, "Other");
+
+  // Another encoding of the same job is found only with --by-value.
+  redis().command({"RPUSH", "resque:queue:exports", R"({"args":[3],"class":"ExportJob"})"});
+  EXPECT_EQ(cli({"job", "delete", "exports", "ExportJob", "[3]"}).rc, 1);
+  EXPECT_EQ(cli({"job", "delete", "exports", "ExportJob", "[3]", "--by-value"}).rc, 0);
+  EXPECT_EQ(q.length("exports"), 1);
 }
 
 TEST_F(CliTest, DelayedListRemoveRunNow) {

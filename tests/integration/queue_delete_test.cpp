@@ -1,5 +1,5 @@
-// Removing jobs, queues, delayed jobs and locks against a real Redis: match by value (any
-// dialect), remove by the stored bytes.
+// Removing jobs, queues, delayed jobs and locks against a real Redis: the peers' encodings by
+// default, every encoding by value on request; removal by the stored bytes.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -18,6 +18,12 @@ using std::chrono::system_clock;
 
 namespace {
 const Json kArgs = Json::array({42, "a@b.pt"});
+Queue::DelOptions by_value(long long count = 0) {
+  Queue::DelOptions o;
+  o.count = count;
+  o.match_by_value = true;
+  return o;
+}
 system_clock::time_point at_s(long long s) {
   return system_clock::time_point(std::chrono::seconds(s));
 }
@@ -49,12 +55,12 @@ TEST(QueueDelete, DelMatchesByValueWhoeverWroteTheJob) {
   }
   c.command({"RPUSH", "resque:queue:q", matching[4]});
   q.enqueue("q", "ExportJob", kArgs);  // ours
-  EXPECT_EQ(q.del("q", "ExportJob", kArgs), 6);
+  EXPECT_EQ(q.del("q", "ExportJob", kArgs, by_value()), 6);
   EXPECT_EQ(list(c, "resque:queue:q"), others);
-  EXPECT_EQ(q.del("q", "ExportJob", kArgs), 0);
+  EXPECT_EQ(q.del("q", "ExportJob", kArgs, by_value()), 0);
 }
 
-TEST(QueueDelete, KnownEncodingsOnlyRemovesTheBytesThePeersWriteAndNothingElse) {
+TEST(QueueDelete, ByDefaultRemovesTheBytesThePeersWriteAndNothingElse) {
   RedisServer server;
   Connection c(server.options());
   Queue q(server.options());
@@ -69,11 +75,10 @@ TEST(QueueDelete, KnownEncodingsOnlyRemovesTheBytesThePeersWriteAndNothingElse) 
   for (const auto& e : kept) c.command({"RPUSH", "resque:queue:q", e});
   for (const auto& e : {ruby, node, ruby}) c.command({"RPUSH", "resque:queue:q", e});
   q.enqueue("q", "ExportJob", kArgs);  // ours, in the Queue's dialect
-  Queue::DelOptions o;
-  o.known_encodings_only = true;
-  EXPECT_EQ(q.del("q", "ExportJob", kArgs, o), 4);
+  EXPECT_EQ(q.del("q", "ExportJob", kArgs), 4);
   EXPECT_EQ(list(c, "resque:queue:q"), kept);
-  EXPECT_EQ(q.del("q", "ExportJob", kArgs, o), 0);
+  EXPECT_EQ(q.del("q", "ExportJob", kArgs), 0);
+  Queue::DelOptions o;
   // With a count: at most that many, node's encoding first.
   for (const auto& e : {ruby, node, ruby}) c.command({"RPUSH", "resque:queue:q", e});
   o.count = 2;
@@ -81,8 +86,8 @@ TEST(QueueDelete, KnownEncodingsOnlyRemovesTheBytesThePeersWriteAndNothingElse) 
   auto left = kept;
   left.push_back(ruby);
   EXPECT_EQ(list(c, "resque:queue:q"), left);
-  // The default options match by value, as del() without them.
-  EXPECT_EQ(q.del("q", "ExportJob", kArgs, Queue::DelOptions{}), 4);
+  // match_by_value finds the other encodings too.
+  EXPECT_EQ(q.del("q", "ExportJob", kArgs, by_value()), 4);
   EXPECT_EQ(list(c, "resque:queue:q"), std::vector<std::string>{kept.back()});
 }
 
@@ -95,10 +100,13 @@ TEST(QueueDelete, DelMatchesCjsonEncodings) {
   c.command({"RPUSH", "resque:queue:q", R"({"class":"Obj","args":[{"b":2,"a":{}}]})"});
   c.command({"RPUSH", "resque:queue:q", R"({"class":"X","args":[1]})"});
   Queue q(server.options());
-  EXPECT_EQ(q.del("q", "X", Json::array()), 1);
-  EXPECT_EQ(q.del("q", "Slash", Json::array({"a/b"})), 1);
+  // The default matches the peers' bytes only: cjson's forms stay.
+  EXPECT_EQ(q.del("q", "X", Json::array()), 0);
+  EXPECT_EQ(q.del("q", "Slash", Json::array({"a/b"})), 0);
+  EXPECT_EQ(q.del("q", "X", Json::array(), by_value()), 1);
+  EXPECT_EQ(q.del("q", "Slash", Json::array({"a/b"}), by_value()), 1);
   // Object keys in any order; cjson's {} equals [].
-  EXPECT_EQ(q.del("q", "Obj", Json::array({Json{{"a", Json::array()}, {"b", 2}}})), 2);
+  EXPECT_EQ(q.del("q", "Obj", Json::array({Json{{"a", Json::array()}, {"b", 2}}}), by_value()), 2);
   EXPECT_EQ(list(c, "resque:queue:q"), std::vector<std::string>{R"({"class":"X","args":[1]})"});
   // A non-array argument is the single argument, as on enqueue.
   EXPECT_EQ(q.del("q", "X", 1), 1);
@@ -113,8 +121,17 @@ TEST(QueueDelete, CountRemovesAtMostThatManyFromTheHead) {
   for (const auto& e : {ruby, other, node, ruby, node, other})
     c.command({"RPUSH", "resque:queue:q", e});
   Queue q(server.options());
-  EXPECT_EQ(q.del("q", "J", Json::array({1}), 3), 3);
+  // By value: the first matches in list order.
+  EXPECT_EQ(q.del("q", "J", Json::array({1}), by_value(3)), 3);
   EXPECT_EQ(list(c, "resque:queue:q"), (std::vector<std::string>{other, node, other}));
+  EXPECT_EQ(q.del("q", "J", Json::array({1}), by_value(5)), 1);
+  EXPECT_EQ(q.del("q", "J", Json::array({1}), by_value(1)), 0);
+  // The default: node's encoding first (as node's del with a count), then Ruby's.
+  c.command({"DEL", "resque:queue:q"});
+  for (const auto& e : {ruby, other, node, ruby, node, other})
+    c.command({"RPUSH", "resque:queue:q", e});
+  EXPECT_EQ(q.del("q", "J", Json::array({1}), 3), 3);
+  EXPECT_EQ(list(c, "resque:queue:q"), (std::vector<std::string>{other, ruby, other}));
   EXPECT_EQ(q.del("q", "J", Json::array({1}), 5), 1);
   EXPECT_EQ(q.del("q", "J", Json::array({1}), 1), 0);
 }
@@ -312,9 +329,9 @@ end)",
   q.enqueue("q", "ExportJob", kArgs);
   // 4 copies: three written by others (one of them the Ruby bytes, removed by LREM) and ours;
   // plus the one pushed by the loop at i = 42.
-  EXPECT_EQ(q.del("q", "ExportJob", kArgs), 5);
+  EXPECT_EQ(q.del("q", "ExportJob", kArgs, by_value()), 5);
   EXPECT_EQ(c.command({"LLEN", "resque:queue:q"}).integer(), 25000);
-  EXPECT_EQ(q.del("q", "ExportJob", Json::array({42, "a/b"})), 1);
+  EXPECT_EQ(q.del("q", "ExportJob", Json::array({42, "a/b"}), by_value()), 1);
   EXPECT_EQ(q.del("q", "ExportJob", Json::array({420, "a@b.pt"})), 1);
   c.command({"LPUSH", "resque:queue:q", R"({"class":"OtherJob","args":[]})"});
   c.command({"RPUSH", "resque:queue:q", R"({"args":[],"class":"OtherJob"})"});

@@ -123,12 +123,15 @@ struct JobArgs {
   std::string queue, klass, args;
   std::string at;
   long long in = -1;
+  bool by_value = false;
 };
 
 void job_delete(Context& ctx, const JobArgs& a) {
   Queue& q = ctx.queue();
+  Queue::DelOptions o;
+  o.match_by_value = a.by_value;
   const long long n = a.args.empty() ? q.del_by_class(a.queue, a.klass)
-                                     : q.del(a.queue, a.klass, parse_args_json(a.args));
+                                     : q.del(a.queue, a.klass, parse_args_json(a.args), o);
   if (n == 0) throw NotFound("no matching job in queue '" + a.queue + "'");
   if (ctx.json) return print_json(std::cout, {{"queue", a.queue}, {"removed", n}});
   std::cout << "removed " << n << " job" << (n == 1 ? "" : "s") << " from " << safe_text(a.queue)
@@ -196,10 +199,13 @@ void add_queue_commands(CLI::App& app, Context& ctx) {
   auto* jdel = job->add_subcommand(
       "delete",
       "Remove the jobs of CLASS with these args from a queue (every job of CLASS when "
-      "ARGS_JSON is omitted); any writer's encoding matches");
+      "ARGS_JSON is omitted): the bytes Ruby, node and resque-cpp write, or any encoding "
+      "with --by-value");
   jdel->add_option("Q", ja->queue, "queue name")->required();
   jdel->add_option("CLASS", ja->klass, "job class")->required();
   jdel->add_option("ARGS_JSON", ja->args, "arguments as a JSON array");
+  jdel->add_flag("--by-value", ja->by_value,
+                 "also match other encodings of the same value (reads the whole queue)");
   jdel->callback([&ctx, ja] { job_delete(ctx, *ja); });
 
   auto ea = std::make_shared<JobArgs>();
