@@ -266,6 +266,30 @@ TEST(RubyQueue, RubyDequeueWithArgsRemovesCppJob) {
   EXPECT_EQ(left[0].args, Json::array({43}));
 }
 
+// Our del() matches the bytes the peers write without reading the queue: a job Ruby enqueued
+// must be found by its value whatever the arguments hold (floats Ruby writes as 1.0e-07,
+// escapes, nested hashes, bignums), and only that job.
+TEST(RubyQueue, CppDelRemovesRubyJobsByRubysBytes) {
+  RESQUE_REQUIRE_RUBY();
+  RedisServer server;
+  Queue q(server.options());
+  const std::vector<std::string> all = {
+      R"([42,"a@b.pt"])",
+      R"([2.5,-0.125,1e-7,1.0,100.0,1e20])",
+      R"(["caf\u00e9 \ud83d\ude00 a/b \"q\" <&>",{"k":[1,{"z":null}],"a":true}])",
+      R"([18446744073709551615,-9223372036854775808,[],{}])",
+  };
+  for (const auto& args : all) {
+    ruby_ok("enqueue.rb", {"rq", "InteropJob", args}, server.port());
+    ruby_ok("enqueue.rb", {"rq", "InteropJob", args}, server.port());
+  }
+  ruby_ok("enqueue.rb", {"rq", "InteropJob", "[43]"}, server.port());
+  for (const auto& args : all) EXPECT_EQ(q.del("rq", "InteropJob", decode_json(args)), 2) << args;
+  const auto left = q.queued("rq");
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].args, Json::array({43}));
+}
+
 // ---- numbers -------------------------------------------------------------------------------
 
 // Integers and fractions go through Ruby unchanged today.
