@@ -601,6 +601,8 @@ TEST(SchedulerRecovery, DeadResqueCppWorkerJobGoesBackToTheHead) {
   seed_dead_cpp_worker(c, "livehost:11:exports", "livehost:11", job_b, now);
   std::vector<RecoveredWorker> seen;
   auto o = fast_scheduler("s1");
+  // Far above the live worker's age however slow the machine, far below the dead one's.
+  o.dead_worker_threshold = std::chrono::seconds(30);
   o.events.on_worker_recovered = [&](const RecoveredWorker& w) { seen.push_back(w); };
   Scheduler s(server.options(), nullptr, o);
   EXPECT_EQ(s.run_once().workers_recovered, 1u);
