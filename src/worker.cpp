@@ -28,6 +28,7 @@
 #include "resque/keys.hpp"
 #include "resque/queue.hpp"
 #include "resque/registry.hpp"
+#include "sticky_queue.hpp"
 #include "time/timefmt.hpp"
 #include "worker_internal.hpp"
 
@@ -342,14 +343,7 @@ void Worker::State::run_loop() {
                   {}});
 
   std::vector<std::string> queues = opts.queues;
-  // WorkerOptions::priority_recheck_interval: after a step that looked at every queue and took
-  // a job from queues[*sticky] (which holds more), the next steps take from that queue alone
-  // until the interval since that step passes, an enqueue of ours concerns this worker, or the
-  // queue runs dry. Only for long lists: a few queues cost little to check every step.
-  std::optional<std::size_t> sticky;
-  std::chrono::steady_clock::time_point sticky_since;
-  std::uint64_t sticky_announced = 0;
-  const bool may_stick = opts.priority_recheck_interval.count() > 0;
+  detail::StickyQueue sticky(opts.priority_recheck_interval);
   auto last_refresh = std::chrono::steady_clock::time_point{};
   auto refresh = [&] {
     if (!dynamic) return;
@@ -407,26 +401,23 @@ void Worker::State::run_loop() {
       step.token = fmt::format("{}-{}", token_base, ++token_seq);
       const auto step_start = std::chrono::steady_clock::now();
       // Read before the step: an enqueue announced while it runs makes the next step full.
-      const std::uint64_t announced = may_stick ? notifier->announcements(wake_group) : 0;
-      if (take && sticky) {
-        if (step_start - sticky_since < opts.priority_recheck_interval &&
-            announced == sticky_announced)
-          step.only_queue = sticky;
-        else
-          sticky.reset();
-      }
+      const std::uint64_t announced = sticky.enabled() ? notifier->announcements(wake_group) : 0;
+      if (take) step.only_queue = sticky.before_step(step_start, announced);
       only_step = step.only_queue.has_value();
       r = stepper.run(conn, step, queues);
-      if (take && may_stick && !only_step && r.kind == protocol::StepResult::Kind::Job && r.more &&
-          queues.size() > kExactPriorityQueues) {
-        const auto it = std::find(queues.begin(), queues.end(), r.queue);
-        if (it != queues.end()) {
-          sticky = static_cast<std::size_t>(it - queues.begin());
-          sticky_since = step_start;
-          sticky_announced = announced;
+      if (take) {
+        // Which queue the job came from: the one queue of a single-queue step; after a full
+        // step it is looked up only when it could stick.
+        const bool job = r.kind == protocol::StepResult::Kind::Job;
+        const bool long_list = queues.size() > kExactPriorityQueues;
+        std::optional<std::size_t> took;
+        if (job && only_step) {
+          took = step.only_queue;
+        } else if (job && r.more && long_list && sticky.enabled()) {
+          const auto it = std::find(queues.begin(), queues.end(), r.queue);
+          if (it != queues.end()) took = static_cast<std::size_t>(it - queues.begin());
         }
-      } else if (only_step && (r.kind != protocol::StepResult::Kind::Job || !r.more)) {
-        sticky.reset();
+        sticky.after_step(step.only_queue, took, r.more, long_list, step_start, announced);
       }
       is_connected = true;
       backoff = copts.reconnect_backoff_min;

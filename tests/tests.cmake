@@ -69,7 +69,7 @@ if(TARGET resque-cli)
   set_tests_properties(DashboardTest.HeadlessChromiumRendersEveryPage PROPERTIES TIMEOUT 300)
 endif()
 resque_add_test(unit_worker PRIVATE LABELS unit worker
-                SOURCES unit/worker_unit_test.cpp)
+                SOURCES unit/worker_unit_test.cpp unit/sticky_queue_test.cpp)
 # A worker process the worker tests kill (SIGKILL mid-job) or signal (run_until_signalled);
 # tests find it in RESQUE_TEST_BIN_DIR.
 add_executable(worker_child support/worker_child.cpp)
