@@ -27,12 +27,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kChild = std::string(RESQUE_TEST_BIN_DIR) + "/sched_worker_child";
-
-// A time every cleanup judges long dead (2020-01-01).
-const char* const kLongAgo = "2020-01-01T00:00:00+00:00";
-constexpr long long kLongAgoEpoch = 1577836800;
-
 long long llen(Connection& c, const std::string& key) {
   return c.command({"LLEN", key}).integer();
 }
@@ -41,25 +35,6 @@ std::string failed_dump(Queue& q) {
   std::string out;
   for (const auto& f : q.failed()) out += f.raw + "\n";
   return out;
-}
-
-// A C++ worker in a child process takes job 7 and is SIGKILLed mid-job, its heartbeat and ping
-// made old. Returns its id.
-std::string kill_worker_mid_job(Connection& c, Queue& q, int port) {
-  Process child({kChild, "worker", std::to_string(port), "jobs", "600000"});
-  EXPECT_TRUE(child.wait_for_output("READY")) << child.output();
-  EXPECT_TRUE(q.enqueue("jobs", "SlowJob", {7}));
-  EXPECT_TRUE(eventually([&] { return llen(c, "resque:test:started") == 1; }, 30s));
-  const auto workers = c.command({"SMEMBERS", "resque:workers"}).strings();
-  EXPECT_EQ(workers.size(), 1u);
-  const std::string id = workers.empty() ? std::string() : workers[0];
-  const std::string name = id.substr(0, id.rfind(':'));
-  child.signal(SIGKILL);
-  child.wait();
-  c.command({"HSET", "resque:workers:heartbeat", id, kLongAgo});
-  c.command({"SET", "resque:worker:ping:" + name,
-             encode_json(Json{{"time", kLongAgoEpoch}, {"name", name}, {"queues", "jobs"}})});
-  return id;
 }
 
 // Our Scheduler recovers, node's retryStuckJobs retries whatever node's cleanup left in
@@ -97,7 +72,7 @@ TEST(PruneInterop, NodeCleanOldWorkersBeforeOurSchedulerDoesNotDoubleTheJob) {
   RedisServer server;
   Connection c(server.options());
   Queue q(server.options());
-  const std::string id = kill_worker_mid_job(c, q, server.port());
+  const std::string id = kill_cpp_worker_mid_job(c, q, server.port());
   ASSERT_FALSE(HasFailure());
   const NodeResult clean = run_node("queue_ops.js", {"cleanOldWorkers", "[0]"}, server.port());
   ASSERT_EQ(clean.status, 0) << clean.output;
@@ -112,7 +87,7 @@ TEST(PruneInterop, NodeCheckStuckWorkersBeforeOurSchedulerDoesNotDoubleTheJob) {
   RedisServer server;
   Connection c(server.options());
   Queue q(server.options());
-  const std::string id = kill_worker_mid_job(c, q, server.port());
+  const std::string id = kill_cpp_worker_mid_job(c, q, server.port());
   ASSERT_FALSE(HasFailure());
   const NodeResult sched =
       run_node("scheduler_once.js", {}, server.port(), {{"STUCK_WORKER_TIMEOUT_MS", "1000"}});

@@ -33,14 +33,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kChild = std::string(RESQUE_TEST_BIN_DIR) + "/sched_worker_child";
-
 long long llen(Connection& c, const std::string& key) {
   return c.command({"LLEN", key}).integer();
 }
-
-// A time Ruby's Time.parse reads and every pruner judges long dead.
-const char* const kLongAgo = "2020-01-01T00:00:00+00:00";
 
 }  // namespace
 
@@ -193,20 +188,9 @@ TEST(RubyWorker, RubyHeartbeatPrunerBeforeOurSchedulerDoesNotDoubleTheJob) {
   RedisServer server;
   Connection c(server.options());
   Queue q(server.options());
-  Process child({kChild, "worker", std::to_string(server.port()), "jobs", "600000"});
-  ASSERT_TRUE(child.wait_for_output("READY")) << child.output();
-  ASSERT_TRUE(q.enqueue("jobs", "SlowJob", {7}));
-  ASSERT_TRUE(eventually([&] { return llen(c, "resque:test:started") == 1; }, 30s));
-  const auto workers = c.command({"SMEMBERS", "resque:workers"}).strings();
-  ASSERT_EQ(workers.size(), 1u);
-  const std::string id = workers[0];
-  const std::string name = id.substr(0, id.rfind(':'));
-  child.signal(SIGKILL);
-  child.wait();
-  // Its last heartbeat and ping were long ago (as if it died an hour ago).
-  c.command({"HSET", "resque:workers:heartbeat", id, kLongAgo});
-  c.command({"SET", "resque:worker:ping:" + name,
-             encode_json(Json{{"time", 1577836800}, {"name", name}, {"queues", "jobs"}})});
+  // It dies mid-job; its last heartbeat and ping were long ago.
+  const std::string id = kill_cpp_worker_mid_job(c, q, server.port());
+  ASSERT_FALSE(HasFailure());
 
   // A Ruby worker starts first and prunes it by its heartbeat.
   ruby_ok("work_once.rb", {"other"}, server.port());
@@ -235,19 +219,8 @@ TEST(RubyWorker, RubyPrunerBeforeOurSchedulerRequeuesAMultiQueueWorkersJobToItsQ
   RedisServer server;
   Connection c(server.options());
   Queue q(server.options());
-  Process child({kChild, "worker", std::to_string(server.port()), "a,b", "600000"});
-  ASSERT_TRUE(child.wait_for_output("READY")) << child.output();
-  ASSERT_TRUE(q.enqueue("b", "SlowJob", {7}));
-  ASSERT_TRUE(eventually([&] { return llen(c, "resque:test:started") == 1; }, 30s));
-  const auto workers = c.command({"SMEMBERS", "resque:workers"}).strings();
-  ASSERT_EQ(workers.size(), 1u);
-  const std::string id = workers[0];
-  const std::string name = id.substr(0, id.rfind(':'));
-  child.signal(SIGKILL);
-  child.wait();
-  c.command({"HSET", "resque:workers:heartbeat", id, kLongAgo});
-  c.command({"SET", "resque:worker:ping:" + name,
-             encode_json(Json{{"time", 1577836800}, {"name", name}, {"queues", "a,b"}})});
+  const std::string id = kill_cpp_worker_mid_job(c, q, server.port(), "a,b", "b");
+  ASSERT_FALSE(HasFailure());
 
   ruby_ok("work_once.rb", {"other"}, server.port());
   EXPECT_FALSE(is_member(c, "resque:workers", id));

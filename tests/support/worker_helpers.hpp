@@ -3,6 +3,8 @@
 // used here on purpose: these tests check the bytes the worker wrote), a gate that blocks a
 // perform function until the test opens it, and an event recorder.
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -12,8 +14,11 @@
 #include <string>
 #include <vector>
 
+#include <signal.h>
+
 #include "process.hpp"
 #include "resque/connection.hpp"
+#include "resque/queue.hpp"
 #include "resque/worker.hpp"
 
 namespace resque::test {
@@ -143,6 +148,38 @@ inline WorkerEvents recording_events(std::shared_ptr<Recorder> r) {
   e.on_pause = [r](const std::string&) { r->add("pause"); };
   e.on_ping = [r](const std::string&) { r->add("ping"); };
   return e;
+}
+
+/// A time every cleanup (Ruby's, node's, ours) judges long dead: 2020-01-01.
+inline constexpr const char* kLongAgo = "2020-01-01T00:00:00+00:00";
+inline constexpr long long kLongAgoEpoch = 1577836800;
+
+/// A resque-cpp worker in a child process (sched_worker_child) listening on `queues` takes job
+/// SlowJob [7], pushed to `queue`, and is SIGKILLed mid-job; its heartbeat and ping are then
+/// made kLongAgo. Returns its worker id (empty, with a test failure, if it never registered).
+inline std::string kill_cpp_worker_mid_job(Connection& c, Queue& q, int port,
+                                           const std::string& queues = "jobs",
+                                           const std::string& queue = "jobs") {
+  using namespace std::chrono_literals;
+  Process child({std::string(RESQUE_TEST_BIN_DIR) + "/sched_worker_child", "worker",
+                 std::to_string(port), queues, "600000"});
+  EXPECT_TRUE(child.wait_for_output("READY")) << child.output();
+  EXPECT_TRUE(q.enqueue(queue, "SlowJob", {7}));
+  EXPECT_TRUE(eventually(
+      [&] {
+        return c.command({"LLEN", "resque:test:started"}).integer() == 1;
+      },
+      30s));
+  const auto workers = c.command({"SMEMBERS", "resque:workers"}).strings();
+  EXPECT_EQ(workers.size(), 1u);
+  const std::string id = workers.empty() ? std::string() : workers[0];
+  const std::string name = id.substr(0, id.rfind(':'));
+  child.signal(SIGKILL);
+  child.wait();
+  c.command({"HSET", "resque:workers:heartbeat", id, kLongAgo});
+  c.command({"SET", "resque:worker:ping:" + name,
+             encode_json(Json{{"time", kLongAgoEpoch}, {"name", name}, {"queues", queues}})});
+  return id;
 }
 
 }  // namespace resque::test
